@@ -1,0 +1,118 @@
+"""The `planner` command: parse arguments, call the core, print. Thin on purpose.
+
+Each subcommand lives in `planner/commands/<name>.py` and exposes `HELP` (one line),
+`configure(parser)` and `run(args) -> int`. Command modules import the core lazily inside
+`run`, so `planner report` never pays for (or imports) Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from planner import __version__
+
+# name -> module. Order is the order shown in --help.
+COMMANDS: dict[str, str] = {
+    "dashboard": "planner.commands.dashboard",
+    "import": "planner.commands.import_",
+    "report": "planner.commands.report",
+    "probe": "planner.commands.probe",
+    "plan": "planner.commands.plan",
+    "prices": "planner.commands.prices",
+    "limits": "planner.commands.limits",
+    "cost": "planner.commands.cost",
+    "tokens": "planner.commands.tokens",
+}
+
+EPILOG = """\
+With no command, planner opens the dashboard (on the bundled sample data if your store is empty).
+
+Every command takes --db PATH (or PLANNER_DB) for the database and --pricing FILE for extra
+price/limit overrides. API keys are read from ANTHROPIC_API_KEY / ANTHROPIC_ADMIN_KEY only.
+
+Examples:
+  planner import ~/.claude            import Claude Code transcripts
+  planner report --by model           spend by model, exact to the micro-dollar
+  planner cost --model claude-sonnet-4-6 --input 12000 --output 800 --format json
+  planner plan examples/launch.toml   monthly cost, peaks and tier headroom of a launch
+  planner probe --model claude-haiku-4-5   live rate limits (needs ANTHROPIC_API_KEY)
+"""
+
+
+def common_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options")
+    group.add_argument("--db", metavar="PATH", help="database file (default: PLANNER_DB or the user data dir)")
+    group.add_argument(
+        "--pricing",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="extra price/limit override TOML merged over the catalog (repeatable)",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = common_options()
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description="Plan Claude API spend and rate-limit headroom from the pricing catalog, "
+        "live rate-limit headers and your imported usage logs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[parent],
+    )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command not built yet
+        cmd = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            parents=[parent],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        cmd.set_defaults(_module=module)
+        module.configure(cmd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = getattr(args, "_module", None)
+    if module is None:
+        dashboard = COMMANDS["dashboard"]
+        try:
+            module = importlib.import_module(dashboard)
+        except ModuleNotFoundError:
+            parser.print_help()
+            return 0
+        args = parser.parse_args(["dashboard", *(argv if argv is not None else sys.argv[1:])])
+        module = args._module
+    from planner.errors import PlannerError
+
+    try:
+        return int(module.run(args) or 0)
+    except PlannerError as exc:
+        print(f"planner {args.command or ''}: {exc}".replace("  ", " "), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Bundled sample usage logs of every supported format (the default dashboard data)."""
