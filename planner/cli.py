@@ -42,32 +42,39 @@ Examples:
 """
 
 
-def common_options() -> argparse.ArgumentParser:
+def common_options(*, top: bool) -> argparse.ArgumentParser:
+    """Global options, accepted before or after the command. Subcommands use SUPPRESS defaults
+    so `planner --db X report` is not overwritten by the subparser's default."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("global options")
-    group.add_argument("--db", metavar="PATH", help="database file (default: PLANNER_DB or the user data dir)")
+    group.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None if top else argparse.SUPPRESS,
+        help="database file (default: PLANNER_DB or the user data dir)",
+    )
     group.add_argument(
         "--pricing",
         metavar="FILE",
         action="append",
-        default=[],
+        default=[] if top else argparse.SUPPRESS,
         help="extra price/limit override TOML merged over the catalog (repeatable)",
     )
     return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parent = common_options()
     parser = argparse.ArgumentParser(
         prog="planner",
         description="Plan Claude API spend and rate-limit headroom from the pricing catalog, "
         "live rate-limit headers and your imported usage logs.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[parent],
+        parents=[common_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parent = common_options(top=False)
     for name, module_name in COMMANDS.items():
         try:
             module = importlib.import_module(module_name)
