@@ -147,7 +147,7 @@ class Catalog:
         patch = self._limit_patches.get((group, tier))
         if patch is None:
             return found
-        base = found or GroupLimits(group, tier, None, None, None, False, date.min, "", "")
+        base = found or GroupLimits(group, tier, None, None, None, False, _overrides.ALL_DATES, "", "")
         return replace(
             base,
             **{k: v for k, v in patch.items() if k in LIMIT_FIELDS},
@@ -183,7 +183,10 @@ def _candidates(model_id: str):
         yield base
         s = base
     if s.endswith("-latest"):
-        yield s[: -len("-latest")]
+        s = s[: -len("-latest")]
+        yield s
+    if not s.startswith("claude-"):  # "sonnet-4-6", a common shorthand
+        yield f"claude-{s}"
 
 
 # --- building ---------------------------------------------------------------------------
@@ -388,11 +391,24 @@ def _limit_patch(key: tuple[str, str], patch: Mapping[str, Any], groups, tier_id
     return out
 
 
+def _bundled_raw() -> tuple[dict[str, Any], dict[str, Any]]:
+    models_raw = _read_toml(HERE / "models.toml")
+    limits_raw = _overrides.split_limit_patches(_read_toml(HERE / "limits.toml"), "limits.toml")
+    return models_raw, limits_raw
+
+
+def _apply(models_raw, limits_raw, catalog: Catalog, data: Mapping[str, Any], label: str):
+    """(models_raw, limits_raw, catalog, changed) with one parsed override file applied."""
+    new_models, new_limits, changed = _overrides.merge(
+        copy.deepcopy(models_raw), copy.deepcopy(limits_raw), data, label=label, resolve=catalog.resolve
+    )
+    return new_models, new_limits, build(new_models, new_limits), changed
+
+
 def load_catalog(overrides: Sequence[str | Path] = ()) -> Catalog:
     """The bundled catalog, then each existing override file merged over it in order. A bad
     override file is skipped with a `file:line: message` warning; a bad bundled file raises."""
-    models_raw = _read_toml(HERE / "models.toml")
-    limits_raw = _overrides.split_limit_patches(_read_toml(HERE / "limits.toml"), "limits.toml")
+    models_raw, limits_raw = _bundled_raw()
     try:
         catalog = build(models_raw, limits_raw)
     except CatalogError as exc:
@@ -415,16 +431,19 @@ def load_catalog(overrides: Sequence[str | Path] = ()) -> Catalog:
             warnings.append(f"{path}:{getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)} (file not applied)")
             continue
         try:
-            new_models, new_limits, changed = _overrides.merge(
-                copy.deepcopy(models_raw), copy.deepcopy(limits_raw), data, label=str(path), resolve=catalog.resolve
-            )
-            candidate = build(new_models, new_limits)
+            models_raw, limits_raw, catalog, changed = _apply(models_raw, limits_raw, catalog, data, str(path))
         except CatalogError as exc:
             line = _overrides.line_of(text, exc.keys)
             warnings.append(f"{path}:{line or '?'}: {exc.located('').lstrip(': ')} (file not applied)")
             continue
-        models_raw, limits_raw, catalog = new_models, new_limits, candidate
         overridden |= changed
     catalog.warnings = warnings
     catalog.overridden = overridden
     return catalog
+
+
+def check_override(data: Mapping[str, Any], label: str = "override") -> None:
+    """Raise CatalogError if `data` (a parsed override file) would not apply over the bundled
+    catalog; used to validate an edit before it is written."""
+    models_raw, limits_raw = _bundled_raw()
+    _apply(models_raw, limits_raw, build(models_raw, limits_raw), data, label)

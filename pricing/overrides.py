@@ -190,9 +190,9 @@ def set_limit(data: dict[str, Any], group: str, tier: str, field: str, value: st
         parsed: Any = as_bool({"true": True, "false": False}.get(value.strip().lower(), value), keys)
     else:
         text = value.replace(",", "").replace("_", "").strip()
-        parsed = as_count(int(text) if text.lstrip("-").isdigit() else value, keys)
-        if parsed is None:
-            raise CatalogError("an override sets a number; remove the line to fall back to the catalog", keys)
+        if not text.isdigit() or int(text) == 0:
+            raise CatalogError(f"expected a positive whole number, got {value!r} (unknown is not 0)", keys)
+        parsed = as_count(int(text), keys)
     out = copy.deepcopy(data)
     group_table = out.setdefault("limits", {}).setdefault(group, {})
     if not isinstance(group_table, dict):

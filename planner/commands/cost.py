@@ -1,0 +1,98 @@
+"""`planner cost`: the exact price of one request's token usage, with a per-category breakdown."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+
+from planner.commands._common import add_format, emit, load_catalog, parse_when
+from planner.errors import PlannerError
+
+HELP = "price one request's tokens exactly (breakdown per category)"
+DESCRIPTION = """\
+Price the tokens of one request at the catalog prices in force at --at (default now). The
+long-context band is chosen on the prompt (input + cache writes + cache reads): above it, every
+token of the request is billed at the band. Numbers are exact decimals (USD).
+
+  planner cost --model claude-sonnet-4-6 --input 12000 --cache-read 80000 --output 800
+  planner cost --model claude-opus-4-6 --input 1000 --output 500 --geo us --format json"""
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", "-m", required=True, help="model id, alias, Bedrock or Vertex form")
+    parser.add_argument("--input", type=_count, default=0, metavar="N", help="uncached input tokens")
+    parser.add_argument("--output", type=_count, default=0, metavar="N", help="output tokens (thinking included)")
+    parser.add_argument("--cache-write-5m", type=_count, default=0, metavar="N", help="5-minute cache write tokens")
+    parser.add_argument("--cache-write-1h", type=_count, default=0, metavar="N", help="1-hour cache write tokens")
+    parser.add_argument("--cache-read", type=_count, default=0, metavar="N", help="cache read tokens")
+    parser.add_argument("--web-searches", type=_count, default=0, metavar="N", help="web search requests")
+    parser.add_argument("--batch", action="store_true", help="Message Batches API (batch discount)")
+    parser.add_argument("--geo", metavar="GEO", help="inference_geo, e.g. us (data residency multiplier)")
+    parser.add_argument("--fast", action="store_true", help="fast mode (speed: fast)")
+    parser.add_argument("--at", help="date or time of the request (default: now)")
+    add_format(parser, ("table", "json"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from pricing import Usage, price_usage
+
+    catalog = load_catalog(args)
+    at = parse_when(args.at) or datetime.now(timezone.utc)
+    usage = Usage(
+        input_tokens=args.input,
+        output_tokens=args.output,
+        cache_write_5m=args.cache_write_5m,
+        cache_write_1h=args.cache_write_1h,
+        cache_read=args.cache_read,
+        web_search_requests=args.web_searches,
+        batch=args.batch,
+        geo=args.geo,
+        fast=args.fast,
+    )
+    result = price_usage(catalog, args.model, usage, at)
+    if not result.priced:
+        raise PlannerError(result.reason or f"cannot price {args.model!r}")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.format == "json":
+        from planner.report import to_json
+
+        sys.stdout.write(to_json(result.to_json()) + "\n")
+        return 0
+    from planner.report import Column, Table
+
+    counts = {
+        "input": usage.input_tokens,
+        "cache_write_5m": usage.cache_write_5m,
+        "cache_write_1h": usage.cache_write_1h,
+        "cache_read": usage.cache_read,
+        "output": usage.output_tokens,
+        "web_search": usage.web_search_requests,
+    }
+    rows = [{"category": k, "quantity": counts[k], "cost": v} for k, v in result.breakdown.items()]
+    rows.append({"category": "total", "quantity": None, "cost": result.total})
+    entry = result.entry
+    notes = [
+        f"band: {result.band}; without caching: ${result.uncached_total}",
+        f"source: catalog price effective {entry.effective} ({entry.source})" if entry else "",
+        *(f"warning: {w}" for w in result.warnings),
+    ]
+    table = Table(
+        [Column("category", "Category"), Column("quantity", "Tokens / searches", "right"), Column("cost", "USD", "right")],
+        rows,
+        title=f"{result.model} at {at.date()}",
+        notes=[n for n in notes if n],
+    )
+    emit(table, "table")
+    return 0
