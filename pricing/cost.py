@@ -41,6 +41,17 @@ class Usage:
     def prompt_tokens(self) -> int:
         return self.input_tokens + self.cache_write_5m + self.cache_write_1h + self.cache_read
 
+    def quantities(self) -> dict[str, int]:
+        """Tokens per category (web_search: searches), in CATEGORIES order."""
+        return {
+            "input": self.input_tokens,
+            "cache_write_5m": self.cache_write_5m,
+            "cache_write_1h": self.cache_write_1h,
+            "cache_read": self.cache_read,
+            "output": self.output_tokens,
+            "web_search": self.web_search_requests,
+        }
+
 
 @dataclass
 class CostResult:
@@ -131,15 +142,10 @@ def price_usage(
                 warnings.append(
                     f"inference_geo {geo!r} is not offered for {model.id} (the API returns 400); priced at the global rate"
                 )
-        counts = {
-            "input": usage.input_tokens,
-            "cache_write_5m": usage.cache_write_5m,
-            "cache_write_1h": usage.cache_write_1h,
-            "cache_read": usage.cache_read,
-            "output": usage.output_tokens,
-        }
+        counts = usage.quantities()
+        searches = counts.pop("web_search")
         breakdown = {k: Decimal(n) * rates[k] * multiplier / MTOK for k, n in counts.items()}
-        breakdown["web_search"] = Decimal(usage.web_search_requests) * entry.web_search_per_1k / 1000
+        breakdown["web_search"] = Decimal(searches) * entry.web_search_per_1k / 1000
         total = sum(breakdown.values(), Decimal(0))
         uncached = (
             Decimal(usage.prompt_tokens) * rates["input"] * multiplier / MTOK

@@ -72,14 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from planner.report import Column, Table
 
-    counts = {
-        "input": usage.input_tokens,
-        "cache_write_5m": usage.cache_write_5m,
-        "cache_write_1h": usage.cache_write_1h,
-        "cache_read": usage.cache_read,
-        "output": usage.output_tokens,
-        "web_search": usage.web_search_requests,
-    }
+    counts = usage.quantities()
     rows = [{"category": k, "quantity": counts[k], "cost": v} for k, v in result.breakdown.items()]
     rows.append({"category": "total", "quantity": None, "cost": result.total})
     entry = result.entry

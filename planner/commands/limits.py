@@ -29,13 +29,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     # --live (configured limits from the Admin API) is built in planner.probe.admin.
     parser.add_argument("--live", action="store_true", help="read your configured limits from the Admin API")
     add_format(parser)
-    sub = parser.add_subparsers(dest="action", metavar="ACTION")
-    setter = sub.add_parser("set", help="write a limit override", description="Write a rate-limit override.")
-    setter.add_argument("group", help="model group, e.g. sonnet-4x")
-    setter.add_argument("tier", help="tier id, e.g. build or custom")
-    setter.add_argument("field", help="rpm, itpm, otpm or cache_reads_count")
-    setter.add_argument("value", help="a positive whole number (or true/false for cache_reads_count)")
-    setter.add_argument("--pricing", metavar="FILE", action="append", default=argparse.SUPPRESS, help="write this file")
+    from planner.commands.prices import add_set_parser
+
+    add_set_parser(
+        parser,
+        "rate-limit",
+        [
+            ("group", "model group, e.g. sonnet-4x"),
+            ("tier", "tier id, e.g. build or custom"),
+            ("field", "rpm, itpm, otpm or cache_reads_count"),
+            ("value", "a positive whole number (or true/false for cache_reads_count)"),
+        ],
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,11 +34,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", "-m", help="one model (any id, alias, Bedrock or Vertex form)")
     parser.add_argument("--at", help="date or time the prices are in force (default: now)")
     add_format(parser)
+    add_set_parser(
+        parser,
+        "price",
+        [
+            ("model", "model id or alias"),
+            ("field", "price field, e.g. input or cache_read or residency.us"),
+            ("value", "USD per million tokens (exact decimal), or a fraction for batch_discount"),
+        ],
+    )
+
+
+def add_set_parser(parser: argparse.ArgumentParser, what: str, positionals: list[tuple[str, str]]) -> None:
+    """The `<command> set ...` action that writes the override file (shared by prices and limits)."""
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
-    setter = sub.add_parser("set", help="write a price override", description="Write a price override.")
-    setter.add_argument("model", help="model id or alias")
-    setter.add_argument("field", help="price field, e.g. input or cache_read or residency.us")
-    setter.add_argument("value", help="USD per million tokens (exact decimal), or a fraction for batch_discount")
+    setter = sub.add_parser("set", help=f"write a {what} override", description=f"Write a {what} override.")
+    for name, text in positionals:
+        setter.add_argument(name, help=text)
     setter.add_argument("--pricing", metavar="FILE", action="append", default=argparse.SUPPRESS, help="write this file")
 
 
