@@ -147,7 +147,8 @@ class Session:
              "gitBranch": self.branch}
         if self.agent_id:
             d["agentId"] = self.agent_id
-        d["type"] = kind
+        if kind != "assistant":  # Claude Code writes an assistant line's type after its message
+            d["type"] = kind
         return d
 
     def emit(self, d: dict) -> None:
@@ -228,7 +229,7 @@ class Session:
                             "stop_sequence": None, "usage": self.usage(o, inp, write, read, web)}
             if req_id:
                 d["requestId"] = req_id
-            d.update(uuid=new_uuid(rng), timestamp=iso(self.ts + 40 * i))
+            d.update(type="assistant", uuid=new_uuid(rng), timestamp=iso(self.ts + 40 * i))
             self.emit(d)
         self.ts += 40 * len(blocks)
 
@@ -240,7 +241,7 @@ class Session:
                         "stop_sequence": "", "type": "message",
                         "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "server_tool_use": {"web_search_requests": 0}, "service_tier": None},
                         "content": [{"type": "text", "text": "API Error: 529 Overloaded" if error else "No response requested."}]}
-        d.update(uuid=new_uuid(rng), timestamp=iso(self.tick(100, 2_000)))
+        d.update(type="assistant", uuid=new_uuid(rng), timestamp=iso(self.tick(100, 2_000)))
         if error:
             d["isApiErrorMessage"] = True
         self.emit(d)
