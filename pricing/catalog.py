@@ -35,6 +35,7 @@ from pricing.schema import (
     as_table,
     check_keys,
     req,
+    toml_error,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -197,7 +198,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path.name}:{getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}") from None
+        line, message = toml_error(exc)
+        raise CatalogError(f"{path.name}:{line or '?'}: {message}") from None
 
 
 def build(models_raw: Mapping[str, Any], limits_raw: Mapping[str, Any]) -> Catalog:
@@ -428,7 +430,8 @@ def load_catalog(overrides: Sequence[str | Path] = ()) -> Catalog:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            warnings.append(f"{path}:{getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)} (file not applied)")
+            line, message = toml_error(exc)
+            warnings.append(f"{path}:{line or '?'}: {message} (file not applied)")
             continue
         try:
             models_raw, limits_raw, catalog, changed = _apply(models_raw, limits_raw, catalog, data, str(path))

@@ -7,6 +7,7 @@ override files, find the line).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -138,6 +139,17 @@ class GroupLimits:
     effective: date
     source: str
     note: str = ""
+
+
+def toml_error(exc: Exception) -> tuple[int | None, str]:
+    """(line, message) of a tomllib.TOMLDecodeError. Python 3.11 has no `lineno` attribute
+    (3.14 adds one), only "... (at line 12, column 3)" in the message."""
+    message = str(getattr(exc, "msg", None) or exc)
+    line = getattr(exc, "lineno", None)
+    if line is None and (m := re.search(r"\(at line (\d+), column \d+\)$", message)):
+        line = int(m.group(1))
+        message = message[: m.start()].rstrip()
+    return line, message
 
 
 # --- strict readers -----------------------------------------------------------------------

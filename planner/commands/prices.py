@@ -151,6 +151,7 @@ def write_override(path: Path, edit: Callable[[dict[str, Any]], dict[str, Any]])
     from planner.atomic import write_atomic
     from pricing import CatalogError
     from pricing.catalog import check_override
+    from pricing.schema import toml_error
 
     data: dict[str, Any] = {}
     text = ""
@@ -159,7 +160,8 @@ def write_override(path: Path, edit: Callable[[dict[str, Any]], dict[str, Any]])
             text = path.read_text(encoding="utf-8")
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise PlannerError(f"{path}:{exc.lineno}: {exc.msg}; fix the file first (not overwritten)") from None
+            line, message = toml_error(exc)
+            raise PlannerError(f"{path}:{line or '?'}: {message}; fix the file first (not overwritten)") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise PlannerError(f"{path}: cannot read: {exc}") from None
     try:
