@@ -18,7 +18,7 @@ DESCRIPTION = """\
 List every model's prices (USD per million tokens) in force at a date: input, 5-minute and
 1-hour cache writes, cache reads, output, the batch discount, long-context bands, the data
 residency multiplier, fast mode, the entry's effective date and source. Rows changed by your
-override file are marked. With --model, the model's whole price history is shown.
+override file say so in the Override column. With --model, the model's whole price history is shown.
 
   planner prices --model claude-sonnet-4-6
   planner prices --at 2026-03-01 --format json
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             rows.append(_row(model, entry, catalog.overridden))
         title = f"Prices in force at {at.date()}, USD per million tokens"
     notes = [
-        "source: the bundled catalog (pricing/models.toml) and your overrides; * = overridden",
+        "source: the bundled catalog (pricing/models.toml) and your overrides (Override = yes)",
         "bands: whole-request rule -- above the threshold, every token of the request is billed at the band",
         "— = no price in force at that date (unknown, not $0)",
     ]
@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         Column("input", "Input", "right"), Column("cache_write_5m", "5m write", "right"),
         Column("cache_write_1h", "1h write", "right"), Column("cache_read", "Read", "right"),
         Column("output", "Output", "right"), Column("batch", "Batch"), Column("bands_text", "Long context"),
-        Column("residency_text", "Residency"), Column("fast_text", "Fast in/out"), Column("source", "Source"),
+        Column("residency_text", "Residency"), Column("fast_text", "Fast in/out"), Column("overridden", "Override"),
+        Column("source", "Source"),
     ]  # fmt: skip
     payload = {"at": at.date() if not args.model else None, "models": rows, "notes": notes}
     emit(Table(columns, rows, title=title, notes=notes), args.format, payload=payload if args.format == "json" else None)
@@ -91,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
 def _row(model: "Model", entry: "PriceEntry | None", overridden: set[str]) -> dict[str, Any]:
     marked = f"model:{model.id}" in overridden
     row: dict[str, Any] = {
-        "model": model.id + (" *" if marked else ""),
-        "id": model.id,
+        "model": model.id,
         "name": model.name,
         "status": model.status,
         "group": model.group,
