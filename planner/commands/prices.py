@@ -47,7 +47,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def add_set_parser(parser: argparse.ArgumentParser, what: str, positionals: list[tuple[str, str]]) -> None:
     """The `<command> set ...` action that writes the override file (shared by prices and limits)."""
-    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    sub = parser.add_subparsers(
+        dest="action", metavar="ACTION", title="actions", description="optional; without one, the catalog is listed"
+    )
     setter = sub.add_parser("set", help=f"write a {what} override", description=f"Write a {what} override.")
     for name, text in positionals:
         setter.add_argument(name, help=text)
