@@ -222,12 +222,14 @@ def render(res: dict) -> str:
     out.append("planner vs generator after +1%: " + ("equal" if not res["check_after_append_vs_generator"] else "; ".join(res["check_after_append_vs_generator"])))
     if "ccusage_explained" in res:
         rows = []
+        usd = lambda x: "" if x is None else f"{x:,.2f}"  # noqa: E731
         for model, r in sorted(res["ccusage_explained"].items()):
-            rows.append((model, r["correct"], r["ccusage"], r["correct"] - r["no_web_search"] if r["correct"] is not None else "",
-                         r["no_web_search"] - r["long_context_per_category"], r["long_context_per_category"] - r["requestid_less_snapshots_counted"],
-                         "yes" if r["unpriced_by_ccusage"] else "", "yes" if r["explained"] and r["tokens_equal_after_snapshot_rule"] else "NO"))
+            steps = [r["correct"], r["no_web_search"], r["long_context_per_category"], r["requestid_less_snapshots_counted"]]
+            diffs = [usd(a - b) if a is not None and b is not None else "" for a, b in zip(steps, steps[1:])]
+            rows.append((model, usd(r["correct"]), usd(r["ccusage"]), *diffs, "yes" if r["unpriced_by_ccusage"] else "",
+                         "yes" if r["explained"] and r["tokens_equal_after_snapshot_rule"] else "NO"))
         out.append("\ncost per model (USD): ours vs ccusage, and what ccusage leaves out or adds")
-        out.append(harness.table(rows, ("model", "ours", "ccusage", "web search", "long ctx rule", "snapshots", "unpriced", "explained")))
+        out.append(harness.table(rows, ("model", "correct", "ccusage", "web search", "long ctx rule", "snapshots", "unpriced ($0)", "explained")))
     return "\n".join(out)
 
 

@@ -21,7 +21,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
-PLANNER = [str(REPO / ".venv" / "bin" / "python"), "-m", "planner"] if (REPO / ".venv").exists() else [sys.executable, "-m", "planner"]
+# BENCH_PLANNER="cmd args" benchmarks another planner (an installed one, another checkout).
+PLANNER = (os.environ["BENCH_PLANNER"].split() if os.environ.get("BENCH_PLANNER")
+           else [str(REPO / ".venv" / "bin" / "python"), "-m", "planner"] if (REPO / ".venv").exists() else [sys.executable, "-m", "planner"])
 
 
 @dataclass
