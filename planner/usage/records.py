@@ -37,6 +37,7 @@ class UsageRecord:
     kind: str = "request"  # "request" | "bucket"
     bucket_seconds: int = 0  # width of a bucket: 60, 3600 or 86400
     fmt: str = ""  # the importer that produced it
+    context_window: str | None = None  # usage-report buckets: "0-200k" | "200k-1M" (long-context band)
 
     @property
     def ts(self) -> datetime:

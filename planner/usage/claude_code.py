@@ -1,0 +1,145 @@
+"""Claude Code session transcripts (JSONL): one record per billed API request.
+
+Speed matters (trees reach gigabytes, mostly huge `user` lines with tool results), so lines are
+not all decoded: a byte search finds the lines that carry a `"usage"` key, and only those are
+decoded, with msgspec into structs that declare the few fields used (msgspec skips the rest).
+A `"usage"` key cannot hide inside a JSON string (its quotes would be escaped), so the search
+finds every assistant line. The cost: malformed lines WITHOUT a usage key (a broken `user` line)
+are not reported; they carry nothing billable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from planner.usage import common
+from planner.usage.records import LineProblem, ParseResult, UsageRecord
+
+FORMAT = "claude-code"
+SKIP_SYNTHETIC = "<synthetic> model (no API request)"
+SKIP_API_ERROR = "API error message (nothing billed)"
+SKIP_DUPLICATE = "repeated line of the same request (kept the largest copy)"
+
+
+class Line(msgspec.Struct):
+    type: str | None = None
+    timestamp: str | None = None
+    sessionId: str | None = None
+    requestId: str | None = None
+    isSidechain: bool | None = None
+    isApiErrorMessage: bool | None = None
+    message: common.ApiMessage | None = None
+
+
+_decode = msgspec.json.Decoder(Line).decode
+
+
+def looks_like(head: bytes) -> bool:
+    """Claude Code lines carry its session fields; used by detect on the first lines."""
+    return b'"sessionId"' in head or (b'"type":"summary"' in head and b'"leafUuid"' in head) or \
+        b'"type":"file-history-snapshot"' in head
+
+
+def project_of(path: Path) -> str | None:
+    """The path segment after the last `projects/` that has a file below it."""
+    parts = path.parts
+    for i in range(len(parts) - 3, -1, -1):
+        if parts[i] == "projects":
+            return parts[i + 1]
+    return None
+
+
+def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+    path = Path(path)
+    src = str(path)
+    result, data, first_line = common.begin(path, start_offset, options)
+
+    lookup = common.cached_resolver(resolve)
+    project = project_of(path)
+    fallback_session = path.stem if path.parent.name != "subagents" else path.parent.parent.name
+    # Streaming snapshots repeat most requests, so duplicates are collapsed on the decoded lines
+    # (cheap) and only the winners are turned into records (timestamps, checks: the costly part).
+    best: dict[str, tuple[tuple[bool, int], int, Line]] = {}
+    keyless: list[tuple[int, Line]] = []
+    dropped = 0
+    problems = result.problems
+    find, rfind, count = data.find, data.rfind, data.count
+    line_no, counted_to, line_end = first_line, 0, -1
+    pos = find(b'"usage"')
+    while pos != -1:
+        if pos < line_end:  # a second "usage" key on a line already handled
+            pos = find(b'"usage"', line_end)
+            continue
+        start = rfind(b"\n", 0, pos) + 1
+        line_end = find(b"\n", pos)
+        if line_end == -1:
+            line_end = len(data)
+        line_no += count(b"\n", counted_to, start)
+        counted_to = start
+        pos = find(b'"usage"', line_end)
+        try:
+            d = _decode(data[start:line_end])
+        except common.DECODE_ERRORS as exc:
+            problems.append(LineProblem(src, line_no, common.decode_error(exc)))
+            continue
+        m = d.message
+        if d.type != "assistant" or m is None or m.usage is None:
+            continue  # e.g. a user line whose tool result reports a sub-agent's usage
+        if m.model == "<synthetic>":
+            common.skip(result, SKIP_SYNTHETIC)
+            continue
+        if d.isApiErrorMessage:
+            common.skip(result, SKIP_API_ERROR)
+            continue
+        if not m.id:
+            keyless.append((line_no, d))
+            continue
+        key = f"{m.id}:{d.requestId}" if d.requestId else m.id
+        u = m.usage
+        # common.rank's order (non-sidechain first, then the largest total), on the raw counts
+        rank = (not d.isSidechain, (u.input_tokens or 0) + (u.output_tokens or 0)
+                + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0))
+        old = best.get(key)
+        if old is None:
+            best[key] = (rank, line_no, d)
+        else:
+            dropped += 1
+            if rank > old[0]:
+                best[key] = (rank, line_no, d)
+
+    records = result.records
+    for key, (_rank, n, d) in best.items():
+        rec = _record(d, key, n, src, project, fallback_session, lookup, problems)
+        if rec is not None:
+            records.append(rec)
+    for n, d in keyless:
+        rec = _record(d, None, n, src, project, fallback_session, lookup, problems)
+        if rec is not None:
+            records.append(rec)
+    if dropped:
+        common.skip(result, SKIP_DUPLICATE, dropped)
+    return result
+
+
+def _record(d: Line, key, line_no, src, project, fallback_session, lookup, problems) -> UsageRecord | None:
+    m = d.message
+    if not d.timestamp:
+        problems.append(LineProblem(src, line_no, "no timestamp"))
+        return None
+    if not m.model:
+        problems.append(LineProblem(src, line_no, "no message.model"))
+        return None
+    try:
+        rec = UsageRecord(
+            ts_ms=common.iso_ms(d.timestamp), model_raw=m.model, model=lookup(m.model), project=project,
+            session=d.sessionId or fallback_session, source=src, line=line_no, dedup_key=key,
+            sidechain=bool(d.isSidechain), fmt=FORMAT,
+        )
+        return common.fill_usage(rec, m.usage)
+    except ValueError as exc:
+        problems.append(LineProblem(src, line_no, str(exc)))
+        return None

@@ -1,0 +1,150 @@
+"""Which usage-log format a file holds, and which files under some paths are worth importing.
+
+Detection reads the first 64 KiB (the content decides; the suffix only breaks ties), so a
+gigabyte transcript costs one small read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.usage import common
+
+_MODULES = {
+    "claude-code": "claude_code",
+    "messages": "messages",
+    "batch": "batch",
+    "usage-report": "usage_report",
+    "cost-report": "cost_report",
+    "csv": "csv_import",
+}
+FORMATS = {name: importlib.import_module(f"planner.usage.{mod}") for name, mod in _MODULES.items()}
+HEAD = 1 << 16
+# Files that never hold usage: skipped by suffix without opening them.
+_NOT_LOGS = {".py", ".md", ".toml", ".db", ".sqlite", ".png", ".jpg", ".gz", ".zip", ".lock", ".pyc"}
+
+
+@dataclass
+class Discovery:
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def detect_head(head: bytes, suffix: str = "") -> str | None:
+    """The format of a file starting with `head` (None: not a usage log)."""
+    if common.is_binary(head):
+        return None
+    text = head.lstrip()
+    if not text:
+        return None
+    first = text.split(b"\n", 1)[0]
+    if text[:1] in (b"{", b"["):
+        if FORMATS["claude-code"].looks_like(first):
+            return "claude-code"
+        if b'"custom_id"' in first and b'"result"' in first:
+            return "batch"
+        if b'"starting_at"' in text:
+            if b'"amount"' in text:
+                return "cost-report"
+            if b'_tokens"' in text or b'"results"' in text:
+                return "usage-report"
+        if b'"usage"' in first and b'"model"' in first:
+            return "messages"
+        if b'"custom_id"' in text:
+            return "batch"
+        if b'"usage"' in text and b'"model"' in text:  # pretty-printed or very long first line
+            return "messages" if suffix != ".json" or b'"starting_at"' not in text else "usage-report"
+        return None
+    if FORMATS["csv"].looks_like(first) or (suffix == ".csv" and b"," in first):
+        return "csv"
+    return None
+
+
+def detect_format(path: Path) -> str | None:
+    """From content (first bytes / first lines); None for binary, empty or unrelated files."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD)
+    except FileNotFoundError:
+        raise common.SourceVanished(f"{path}: file vanished while reading") from None
+    return detect_head(head, path.suffix.lower())
+
+
+def claude_code_dirs(env: Mapping[str, str] = os.environ) -> list[Path]:
+    """Claude Code `projects/` directories that exist.
+
+    CLAUDE_CONFIG_DIR (comma-separated) replaces the defaults; each entry is a config dir holding
+    `projects/`, or a `projects/` dir itself. Defaults: ~/.config/claude and ~/.claude.
+    """
+    if env.get("CLAUDE_CONFIG_DIR", "").strip():
+        roots = [Path(p.strip()).expanduser() for p in env["CLAUDE_CONFIG_DIR"].split(",") if p.strip()]
+    else:
+        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+        roots = [home / ".config" / "claude", home / ".claude"]
+    out: list[Path] = []
+    for root in roots:
+        cand = root / "projects" if (root / "projects").is_dir() else root if root.name == "projects" and root.is_dir() else None
+        if cand is not None and cand not in out:
+            out.append(cand)
+    return out
+
+
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+    return found
+
+
+def discover(paths: Sequence[Path], fmt: str | None = None) -> Discovery:
+    """Files to import under `paths` (directories recursively, sub-agent transcripts included).
+
+    `fmt` forces a format for every readable text file (the user said so); otherwise each file's
+    content decides and unrelated files are listed in `skipped` with the reason.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        from planner.errors import PlannerError
+
+        raise PlannerError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    out = Discovery()
+    seen: set[Path] = set()
+    for given in paths:
+        given = Path(given).expanduser()
+        if given.is_dir():
+            candidates = _walk(given)
+        elif given.exists():
+            candidates = [given]
+        else:
+            out.skipped.append((given, "no such file or directory"))
+            continue
+        explicit = candidates == [given]
+        for path in candidates:
+            if path in seen:
+                continue
+            seen.add(path)
+            if not explicit and path.suffix.lower() in _NOT_LOGS:
+                out.skipped.append((path, f"not a usage log ({path.suffix} file)"))
+                continue
+            try:
+                with open(path, "rb") as f:
+                    head = f.read(HEAD)
+            except OSError as exc:
+                out.skipped.append((path, f"unreadable: {exc.strerror}"))
+                continue
+            if common.is_binary(head):
+                out.skipped.append((path, "binary file (NUL bytes in the first 8 KiB)"))
+            elif not head.strip():
+                out.skipped.append((path, "empty file (nothing to import yet)"))
+            elif fmt is not None:
+                out.files.append((path, fmt))
+            elif found := detect_head(head, path.suffix.lower()):
+                out.files.append((path, found))
+            else:
+                out.skipped.append((path, "not a recognised usage log"))
+    return out
