@@ -40,8 +40,7 @@ _decode = msgspec.json.Decoder(Line).decode
 
 def looks_like(head: bytes) -> bool:
     """Claude Code lines carry its session fields; used by detect on the first lines."""
-    return b'"sessionId"' in head or (b'"type":"summary"' in head and b'"leafUuid"' in head) or \
-        b'"type":"file-history-snapshot"' in head
+    return b'"sessionId"' in head or b'"leafUuid"' in head or b'"file-history-snapshot"' in head
 
 
 def project_of(path: Path) -> str | None:
