@@ -121,6 +121,7 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             records.append(rec)
     if dropped:
         common.skip(result, SKIP_DUPLICATE, dropped)
+    problems.sort(key=lambda p: p.line)
     return result
 
 

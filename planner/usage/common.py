@@ -331,6 +331,7 @@ def begin(path: Path, start_offset: int, options) -> tuple[ParseResult, bytes, i
 
 
 def finish(result: ParseResult, records: list[UsageRecord], duplicate_reason: str) -> ParseResult:
+    result.problems.sort(key=lambda p: p.line)  # stable: file order, whatever pass found them
     result.records, dropped = collapse(records)
     if dropped:
         skip(result, duplicate_reason, dropped)

@@ -51,4 +51,5 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             ))
         except ValueError as exc:
             result.problems.append(LineProblem(src, line_no, f"{where}: {exc}" if not str(exc).startswith(where) else str(exc)))
+    result.problems.sort(key=lambda p: p.line)
     return result
