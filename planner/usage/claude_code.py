@@ -133,13 +133,26 @@ def _record(d: Line, key, line_no, src, project, fallback_session, lookup, probl
     if not m.model:
         problems.append(LineProblem(src, line_no, "no message.model"))
         return None
+    u = m.usage
+    cc = u.cache_creation
+    if cc is not None and (cc.ephemeral_5m_input_tokens is not None or cc.ephemeral_1h_input_tokens is not None):
+        w5, w1 = cc.ephemeral_5m_input_tokens or 0, cc.ephemeral_1h_input_tokens or 0
+    else:
+        w5, w1 = u.cache_creation_input_tokens or 0, 0
+    inp, rd, out = u.input_tokens or 0, u.cache_read_input_tokens or 0, u.output_tokens or 0
+    ws = u.server_tool_use.web_search_requests or 0 if u.server_tool_use is not None else 0
     try:
-        rec = UsageRecord(
-            ts_ms=common.iso_ms(d.timestamp), model_raw=m.model, model=lookup(m.model), project=project,
-            session=d.sessionId or fallback_session, source=src, line=line_no, dedup_key=key,
-            sidechain=bool(d.isSidechain), fmt=FORMAT,
-        )
-        return common.fill_usage(rec, m.usage)
+        ts_ms = common.iso_ms(d.timestamp)
+        if u.input_tokens is None or min(inp, w5, w1, rd, out, ws) < 0 or max(inp, w5, w1, rd, out, ws) > common.MAX_TOKENS:
+            # the unusual cases (bad counts, OpenAI-style fields) take the general, checking path
+            rec = UsageRecord(ts_ms, m.model, lookup(m.model))
+            common.fill_usage(rec, u)
+            inp, w5, w1, rd, out, ws = (rec.input_tokens, rec.cache_write_5m, rec.cache_write_1h, rec.cache_read,
+                                        rec.output_tokens, rec.web_search_requests)
     except ValueError as exc:
         problems.append(LineProblem(src, line_no, str(exc)))
         return None
+    # positional: this runs once per request of a gigabyte tree (field order of UsageRecord)
+    return UsageRecord(ts_ms, m.model, lookup(m.model), inp, w5, w1, rd, out, ws, 1, u.service_tier or "standard",
+                       u.inference_geo, u.speed or "standard", project, d.sessionId or fallback_session, None, None,
+                       src, line_no, key, bool(d.isSidechain), "request", 0, FORMAT)

@@ -24,7 +24,6 @@ INCOMPLETE_LAST_LINE = "incomplete last line (will be read when complete)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 _HOURS: dict[str, int] = {}
-_MINUTES: dict[str, int] = {}
 
 
 class SourceVanished(PlannerError, FileNotFoundError):
@@ -124,16 +123,13 @@ def fill_usage(rec: UsageRecord, u: Usage) -> UsageRecord:
 
 
 def iso_ms(s: str) -> int:
-    """ISO 8601 to epoch ms. The common `YYYY-MM-DDTHH:MM:SS(.fff)Z` form is parsed by hand with
-    the minute cached (a million lines share a few thousand minutes); anything else via datetime."""
-    if len(s) == 24 and s[19] == "." and s[23] == "Z" and s[16] == ":":
-        base = _MINUTES.get(s[:16])
-        sec, frac = s[17:19], s[20:23]
-        if base is not None and sec.isdigit() and frac.isdigit() and sec < "61":
-            return base + int(sec) * 1000 + int(frac)
-        ms = _iso_ms(s)
-        _MINUTES[s[:16]] = ms - int(sec) * 1000 - int(frac)
-        return ms
+    """ISO 8601 to epoch ms. The common `YYYY-MM-DDTHH:MM:SS.fffZ` form is parsed by hand with
+    the hour cached (a million lines share a few thousand hours); anything else via datetime."""
+    if len(s) == 24 and s[23] == "Z" and s[19] == "." and s[13] == ":" and s[16] == ":":
+        base = _HOURS.get(s[:13])
+        mm, ss, frac = s[14:16], s[17:19], s[20:23]
+        if base is not None and mm.isdigit() and ss.isdigit() and frac.isdigit() and mm < "60" and ss < "61":
+            return base + int(mm) * 60000 + int(ss) * 1000 + int(frac)
     return _iso_ms(s)
 
 
