@@ -1,0 +1,182 @@
+"""Demand peaks per model group from the store's minute rows (or per-request tuples).
+
+Minute rows are per-minute aggregates, so for them the 60-second window IS the clock minute
+bucket. For true rolling windows pass per-request tuples to `rolling_peaks` (two-pointer sliding
+window over [t, t + 60 s)). Bucket-level rows (bucket_seconds 60/3600/86400, e.g. usage reports)
+give token rates (tokens / bucket minutes) and NO RPM: a bucket cannot tell how requests were
+spread inside it.
+
+ITPM counts as the API does: uncached input + cache writes, plus cache reads only where the
+group's `GroupLimits.cache_reads_count` says so. Percentiles are nearest-rank over ACTIVE minutes
+(minutes with traffic), so idle nights do not pull p95 down. The busiest hour is the clock hour
+with the most tokens/requests, averaged over all 60 of its minutes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+DIMENSIONS = ("rpm", "itpm", "otpm")
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class Peak:
+    max: float
+    p99: float
+    p95: float
+    busiest_hour_avg: float
+    at_ms: int | None          # minute of the max
+    busiest_hour_ms: int | None
+
+
+@dataclass
+class GroupDemand:
+    group: str
+    rpm: Peak | None                      # None: only bucket-level data (no request counts)
+    itpm: Peak | None
+    otpm: Peak | None
+    active_minutes: int
+    cache_reads_count: bool
+    sources: list[str] = field(default_factory=list)   # "request-level", "bucket 3600s", ...
+
+    def peak_values(self) -> dict[str, float | None]:
+        """The max per dimension, the figure headroom and tier checks use."""
+        return {d: (p.max if p else None) for d in DIMENSIONS for p in [getattr(self, d)]}
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list (q in (0, 100])."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def _peak(series: dict[int, float]) -> Peak | None:
+    if not series:
+        return None
+    at_ms, top = max(series.items(), key=lambda kv: (kv[1], -kv[0]))
+    # Only the top 5% are needed for p95/p99: nlargest avoids sorting every minute.
+    k = max(1, math.ceil(len(series) * 0.05) + 1)
+    largest = heapq.nlargest(k, series.values())
+    n = len(series)
+
+    def nearest(q: float) -> float:
+        rank = max(1, math.ceil(q / 100 * n))   # ascending rank; index from the top
+        return largest[n - rank] if n - rank < len(largest) else 0.0
+
+    hours: dict[int, float] = {}
+    for minute, value in series.items():
+        h = minute - minute % HOUR_MS
+        hours[h] = hours.get(h, 0.0) + value
+    hour_ms, hour_total = max(hours.items(), key=lambda kv: (kv[1], -kv[0]))
+    return Peak(float(top), float(nearest(99)), float(nearest(95)), hour_total / 60, at_ms, hour_ms)
+
+
+class _ReadsCount:
+    """Whether cache reads count toward ITPM for a group on a day (cached per (group, day))."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+        self.cache: dict[tuple[str, int], bool] = {}
+
+    def __call__(self, group: str, minute_ms: int) -> bool:
+        day = minute_ms // 86_400_000
+        key = (group, day)
+        if key not in self.cache:
+            at = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).date()
+            self.cache[key] = reads_count(self.catalog, group, at)
+        return self.cache[key]
+
+
+def reads_count(catalog, group: str, at: date) -> bool:
+    """The group's cache_reads_count flag from the first tier at `at` that lists the group."""
+    for tier in catalog.tiers_at(at):
+        limits = catalog.limits_at(group, tier.id, at)
+        if limits is not None:
+            return bool(limits.cache_reads_count)
+    return False
+
+
+def peaks(minute_rows, catalog) -> dict[str, GroupDemand]:
+    """Peaks per group. Rows: (minute_ms, model, requests, input, cw5, cw1h, cread, output,
+    bucket_seconds) tuples or MinuteRow namedtuples. Models without a group are keyed
+    "unknown:<model>" so they are reported, not dropped."""
+    group_of: dict[str, str] = {}
+    counts = _ReadsCount(catalog)
+    rpm: dict[str, dict[int, float]] = {}
+    itpm: dict[str, dict[int, float]] = {}
+    otpm: dict[str, dict[int, float]] = {}
+    sources: dict[str, set[str]] = {}
+    for minute_ms, model, requests, inp, cw5, cw1h, cread, out, bucket_s in minute_rows:
+        group = group_of.get(model)
+        if group is None:
+            group = group_of[model] = catalog.group_of(model) or f"unknown:{model}"
+        tokens_in = inp + cw5 + cw1h
+        if cread and not group.startswith("unknown:") and counts(group, minute_ms):
+            tokens_in += cread
+        if bucket_s and bucket_s > 60:
+            scale = 60 / bucket_s  # tokens per minute of the bucket
+            tokens_in, out = tokens_in * scale, out * scale
+        sources.setdefault(group, set()).add("request-level" if not bucket_s else f"bucket {bucket_s}s")
+        minute_ms -= minute_ms % MINUTE_MS
+        if not bucket_s:
+            g = rpm.setdefault(group, {})
+            g[minute_ms] = g.get(minute_ms, 0) + requests
+        g = itpm.setdefault(group, {})
+        g[minute_ms] = g.get(minute_ms, 0) + tokens_in
+        g = otpm.setdefault(group, {})
+        g[minute_ms] = g.get(minute_ms, 0) + out
+    result = {}
+    for group in itpm:
+        result[group] = GroupDemand(
+            group=group,
+            rpm=_peak(rpm.get(group, {})),
+            itpm=_peak(itpm[group]),
+            otpm=_peak(otpm[group]),
+            active_minutes=len(itpm[group]),
+            cache_reads_count=not group.startswith("unknown:") and reads_count(catalog, group, _day(itpm[group])),
+            sources=sorted(sources[group]),
+        )
+    return result
+
+
+def _day(series: dict[int, float]) -> date:
+    return datetime.fromtimestamp(max(series) / 1000, tz=timezone.utc).date()
+
+
+def rolling_max(events: list[tuple[int, float]], window_ms: int = MINUTE_MS) -> tuple[float, int | None]:
+    """Max sum of values over any window [t, t + window_ms) starting at an event, with its start.
+    `events` (ts_ms, value) must be sorted by ts_ms. Two pointers: O(n)."""
+    best, best_at, total, lo = 0.0, None, 0.0, 0
+    n = len(events)
+    hi = 0
+    for lo in range(n):
+        start = events[lo][0]
+        while hi < n and events[hi][0] < start + window_ms:
+            total += events[hi][1]
+            hi += 1
+        if total > best:
+            best, best_at = total, start
+        total -= events[lo][1]
+    return best, best_at
+
+
+def rolling_peaks(requests, catalog) -> dict[str, dict[str, tuple[float, int | None]]]:
+    """True rolling 60-second peaks from per-request tuples (ts_ms, model, input, cw5, cw1h,
+    cread, output): {group: {"rpm"|"itpm"|"otpm": (max, window start ms)}}."""
+    counts = _ReadsCount(catalog)
+    per: dict[str, tuple[list, list, list]] = {}
+    for ts, model, inp, cw5, cw1h, cread, out in sorted(requests, key=lambda r: r[0]):
+        group = catalog.group_of(model) or f"unknown:{model}"
+        tokens_in = inp + cw5 + cw1h + (cread if cread and not group.startswith("unknown:") and counts(group, ts) else 0)
+        r, i, o = per.setdefault(group, ([], [], []))
+        r.append((ts, 1))
+        i.append((ts, tokens_in))
+        o.append((ts, out))
+    return {g: dict(zip(DIMENSIONS, map(rolling_max, lists))) for g, lists in per.items()}
