@@ -1,0 +1,73 @@
+"""`planner tokens`: estimate Claude tokens in files (offline tiktoken × a per-tokenizer factor),
+or calibrate that factor against the count_tokens endpoint."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from planner.commands._common import add_format, emit, load_catalog
+from planner.errors import PlannerError
+
+HELP = "estimate Claude tokens in files (offline), or --calibrate with count_tokens"
+DESCRIPTION = """\
+Counts each file with tiktoken's offline cl100k encoding and scales it by the model's tokenizer
+factor (default: 1.15 for Claude's v1 tokenizer, × 1.30 for the 4.7+/5.x tokenizer; or a factor
+measured with --calibrate). Results are estimates. --calibrate needs ANTHROPIC_API_KEY (and
+optionally ANTHROPIC_BASE_URL); it sends the files to POST /v1/messages/count_tokens and stores
+the measured factor for the model in settings.toml.
+
+  planner tokens examples/prompts/system.txt --model claude-opus-4-7
+  planner tokens prompts/*.txt --model claude-sonnet-4-6 --calibrate"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="text files to count")
+    parser.add_argument("--model", "-m", default="claude-sonnet-4-6", help="model whose tokenizer to estimate (default claude-sonnet-4-6)")
+    parser.add_argument("--calibrate", action="store_true", help="measure the factor with count_tokens (needs ANTHROPIC_API_KEY)")
+    add_format(parser, ("table", "json"))
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlannerError(f"{path}: no such file")
+    except UnicodeDecodeError as exc:
+        raise PlannerError(f"{path}: not UTF-8 text (byte {exc.start})")
+    except OSError as exc:
+        raise PlannerError(f"{path}: cannot read ({exc.strerror})")
+
+
+def run(args: argparse.Namespace, *, client=None) -> int:
+    from planner import settings, tokens
+    from planner.report import Column, Table
+
+    catalog = load_catalog(args)
+    model = catalog.resolve(args.model)
+    if model is None:
+        raise PlannerError(f"unknown model {args.model!r} (did you mean: {', '.join(catalog.suggest(args.model))})")
+    texts = [_read(f) for f in args.files]
+    notes = []
+    if args.calibrate:
+        key = os.environ.get("ANTHROPIC_API_KEY")
+        if not key:
+            raise PlannerError("--calibrate needs ANTHROPIC_API_KEY in the environment")
+        base = os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
+        factor = tokens.calibrate(texts, model.id, api_key=key, base_url=base, client=client)
+        where = settings.set_token_factor(model.id, factor)
+        notes.append(f"calibrated {model.id}: {factor:.4f} Claude tokens per cl100k token (key …{key[-4:]}), saved to {where}")
+    rows = []
+    for path, text in zip(args.files, texts):
+        est = tokens.estimate(text, model.id, catalog)
+        rows.append({"file": path, "model": model.id, "characters": est.characters, "cl100k_tokens": est.cl100k_tokens,
+                     "claude_tokens": est.claude_tokens, "factor": est.factor, "factor_source": est.factor_source,
+                     "method": est.method, "label": est.label})
+    cols = [Column("file", "File"), Column("characters", "Chars", "right"), Column("cl100k_tokens", "cl100k", "right"),
+            Column("claude_tokens", "Claude (est.)", "right"), Column("factor", "Factor", "right"),
+            Column("factor_source", "Factor source"), Column("method", "Counter")]
+    notes.append(f"estimates for {model.id} ({model.tokenizer} tokenizer); calibrate with --calibrate for measured factors")
+    emit(Table(cols, rows, title="token estimates", notes=notes), args.format,
+         payload={"model": model.id, "files": rows, "notes": notes})
+    return 0
