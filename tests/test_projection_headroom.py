@@ -76,3 +76,10 @@ def test_custom_when_nothing_fits_and_unknown_limits_cannot_confirm(catalog):
     assert rec.tier == "custom"
     assert "RPM peak 1k × 1.2 > 1k" in rec.rejected["start"]
     assert "limit unknown, cannot confirm" in rec.rejected["build"]
+
+
+def test_live_limits_from_a_header_snapshot():
+    from types import SimpleNamespace as NS
+
+    snap = NS(limits={"requests": NS(limit=50), "input_tokens": NS(limit=30000)})
+    assert headroom.live_limits(snap) == {"rpm": 50, "itpm": 30000, "otpm": None}

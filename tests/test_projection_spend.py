@@ -35,3 +35,16 @@ def test_what_if_cache_hit_rate():
     got = spend.what_if_cache(entry, requests=1000, input_tokens=1000, prefix_tokens=10000, output_tokens=0,
                               hit_rate=Decimal("0.5"))
     assert got == Decimal(1000) * (Decimal(3000) + Decimal(1500) + Decimal(18750)) / Decimal(1_000_000)
+
+
+def test_check_budget_gate():
+    import pytest
+
+    from planner.errors import BudgetExceeded
+
+    today = date(2026, 11, 20)
+    daily = [(today - timedelta(days=i), Decimal(10)) for i in range(1, 8)]  # mtd 70, +10/day × 10 = 170
+    assert spend.check_budget(daily, today, Decimal(170)).projected == Decimal(170)
+    with pytest.raises(BudgetExceeded) as err:
+        spend.check_budget(daily, today, Decimal("169.99"))
+    assert err.value.exit_code == 3 and "$170.00 > budget $169.99" in str(err.value)

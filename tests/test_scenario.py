@@ -115,3 +115,11 @@ def test_bad_scenarios_name_file_and_field(tmp_path, catalog, change, message):
     with pytest.raises(PlannerError) as err:
         scenario.evaluate(scenario.load(path, catalog), catalog, AT)
     assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_scenario_tier_is_checked(tmp_path, catalog):
+    plan = scenario.evaluate(scenario.load(write(tmp_path, WL.replace('name = "t"', 'name = "t"\ntier = "start"')), catalog), catalog, AT)
+    # $622.08/month is over Start's $500 cap although its limits hold the peaks
+    assert plan["checked_tier"] == {"tier": "start", "fits": True, "within_spend_cap": False}
+    with pytest.raises(PlannerError, match="unknown tier 'gold'"):
+        scenario.evaluate(scenario.load(write(tmp_path, WL.replace('name = "t"', 'name = "t"\ntier = "gold"')), catalog), catalog, AT)

@@ -109,3 +109,13 @@ def headroom(demand: dict, catalog, at, *, live: dict | None = None, growth: flo
         for tier in tier_ids:
             out.append(for_limits(group, tier, peaks, catalog_limits(catalog, group, tier, at), "catalog", growth))
     return out
+
+
+_HEADER_DIMS = {"requests": "rpm", "input_tokens": "itpm", "output_tokens": "otpm"}
+
+
+def live_limits(snapshot) -> dict:
+    """{"rpm","itpm","otpm": limit | None} from a probe HeaderSnapshot (CONTRACTS §4); a header
+    the response did not carry stays None (unknown)."""
+    limits = getattr(snapshot, "limits", None) or {}
+    return {dim: getattr(limits.get(key), "limit", None) for key, dim in _HEADER_DIMS.items()}

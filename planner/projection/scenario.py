@@ -207,5 +207,11 @@ def evaluate(scen: Scenario, catalog, at, *, margin: float = 0.2) -> dict:
         "sources": {"prices": "catalog", "limits": "catalog", "traffic": "scenario (estimate)"},
     }
     if scen.tier:
-        result["checked_tier"] = scen.tier
+        # The scenario's own tier: does every group fit there (None = a limit is unknown)?
+        rows = [t for g in result["groups"] for t in g["tiers"] if t["tier"] == scen.tier]
+        if not rows and catalog.tier(scen.tier, at) is None:
+            raise PlannerError(f"{scen.path}: scenario.tier: unknown tier {scen.tier!r} at {at}")
+        fits = [t["fits"] for t in rows]
+        result["checked_tier"] = {"tier": scen.tier, "fits": False if False in fits else (None if None in fits else True),
+                                  "within_spend_cap": scen.tier not in rec.rejected or "cap" not in rec.rejected[scen.tier]}
     return result

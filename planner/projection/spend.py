@@ -67,3 +67,15 @@ def what_if_cache(entry, *, requests: int, input_tokens: int, prefix_tokens: int
     per, _ = request_cost(entry, Decimal(input_tokens), Decimal(prefix_tokens), Decimal(hit_rate), ttl,
                           Decimal(output_tokens))
     return per * requests
+
+
+def check_budget(daily, today: date, budget: Decimal, *, window: int = 7) -> Forecast:
+    """The forecast, or BudgetExceeded (exit 3) when the projected month-end spend is over
+    `budget` — the `planner report --budget` gate."""
+    from planner.errors import BudgetExceeded
+
+    f = forecast(daily, today, window=window)
+    if f.projected > budget:
+        raise BudgetExceeded(f"projected month-end spend ${f.projected:.2f} > budget ${budget} "
+                             f"(month to date ${f.month_to_date:.2f}; {f.method})")
+    return f
