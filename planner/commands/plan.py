@@ -83,6 +83,15 @@ def _table(plan: dict, Column, Table):
             Column("breakdown", "Breakdown / headroom"), Column("peaks", "Peaks")]
     notes = [f"recommended tier: {plan['recommended_tier']} — {plan['reason']}",
              f"estimate: scenario traffic × catalog prices and limits at {plan['at']}; fits = peak × 1.2 within limits"]
+    if "checked_tier" in plan:
+        c = plan["checked_tier"]
+        fits = {True: "limits hold", False: "limits do not hold", None: "limits unknown"}[c["fits"]]
+        notes.append(f"scenario tier {c['tier']}: {fits} (with 20% margin); "
+                     f"{'within' if c['within_spend_cap'] else 'over'} its monthly spend cap")
+    for g in plan["groups"]:
+        if g["batch_requests_per_day"]:
+            notes.append(f"{g['name']}: {g['batch_requests_per_day']:.0f} batch requests/day need batch queue room "
+                         f"(they do not count against Messages limits)")
     return Table(cols, rows, title=f"plan: {plan['scenario']}", notes=notes)
 
 
