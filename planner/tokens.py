@@ -123,9 +123,10 @@ def count_tokens(text: str, model: str, *, api_key: str, base_url: str, client=N
 
 def calibrate(texts: list[str], model: str, *, api_key: str, base_url: str, client=None) -> float:
     """Claude tokens per cl100k token over `texts` (summed, so long files weigh more). The
-    count_tokens figure includes a few tokens of message framing, measured with an empty text."""
+    count_tokens figure includes a few tokens of message framing, measured with a one-token text
+    ("a"; the API rejects empty content)."""
     total_cl, total_claude = 0, 0
-    overhead = count_tokens("", model, api_key=api_key, base_url=base_url, client=client) if texts else 0
+    overhead = count_tokens("a", model, api_key=api_key, base_url=base_url, client=client) - 1 if texts else 0
     for text in texts:
         n, _ = cl100k(text)
         if n is None:
