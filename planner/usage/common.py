@@ -234,7 +234,7 @@ def read_from(path: Path, start_offset: int) -> bytes:
 
 
 def binary_result(path: Path, start_offset: int) -> ParseResult:
-    r = ParseResult(end_offset=start_offset)
+    r = ParseResult(end_offset=start_offset, end_line=0)
     r.problems.append(LineProblem(str(path), 0, "binary file (NUL bytes in the first 8 KiB): not a usage log"))
     return r
 
@@ -323,6 +323,7 @@ def begin(path: Path, start_offset: int, options) -> tuple[ParseResult, bytes, i
     result = ParseResult(bytes_read=len(data))
     data = complete_part(data, path, result, first_line)
     result.end_offset = start_offset + len(data)
+    result.end_line = first_line - 1 + data.count(b"\n")
     return result, data, first_line
 
 

@@ -89,3 +89,4 @@ class ParseResult:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     bytes_read: int = 0
     end_offset: int = 0  # offset after the last complete line consumed
+    end_line: int = 0  # lines before end_offset (the next incremental read's options["start_line"])

@@ -1,0 +1,317 @@
+"""Priced aggregates over the store: what `planner report` and the dashboard show.
+
+SQL sums the tokens per (time slot, model, service tier, geo, speed, long-context class) and each
+group is priced with the catalog entry in force on its UTC day. Pricing is linear in the token
+counts once the model, day, modifiers and band are fixed, so a group costs exactly what its
+requests cost one by one. The long-context band is chosen per request (the whole-request rule):
+the class is computed in SQL from each request's own prompt size, never from a group's sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from planner.errors import PlannerError
+
+BY = ("day", "week", "month", "model", "project", "session", "tier")
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+QUARTER_MS = 900_000
+MTOK = Decimal(1_000_000)
+_ZERO = Decimal(0)
+_CATS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+
+
+@dataclass
+class LedgerRow:
+    key: str
+    requests: int = 0
+    input_tokens: int = 0
+    cache_write_5m_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    cache_read_tokens: int = 0
+    output_tokens: int = 0
+    web_search_requests: int = 0
+    cost_usd: Decimal = _ZERO
+    uncached_cost_usd: Decimal = _ZERO
+    cache_savings_usd: Decimal = _ZERO
+    unpriced_requests: int = 0
+    unpriced_tokens: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "requests": self.requests, "input_tokens": self.input_tokens,
+            "cache_write_5m_tokens": self.cache_write_5m_tokens, "cache_write_1h_tokens": self.cache_write_1h_tokens,
+            "cache_read_tokens": self.cache_read_tokens, "output_tokens": self.output_tokens,
+            "web_search_requests": self.web_search_requests, "cost_usd": self.cost_usd,
+            "uncached_cost_usd": self.uncached_cost_usd, "cache_savings_usd": self.cache_savings_usd,
+            "unpriced_requests": self.unpriced_requests, "unpriced_tokens": self.unpriced_tokens,
+        }
+
+    def add(self, other: "LedgerRow") -> None:
+        for name in ("requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+                     "output_tokens", "web_search_requests", "cost_usd", "uncached_cost_usd", "cache_savings_usd",
+                     "unpriced_requests", "unpriced_tokens"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Ledger:
+    rows: list[LedgerRow]
+    totals: LedgerRow
+    unpriced_models: list[str]
+    by: str = "day"
+    tz: str = "UTC"
+    warnings: list[str] = field(default_factory=list)
+    source: str = "imported log, priced with the catalog in force at each record's time"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "by": self.by, "tz": self.tz, "rows": [r.to_json() for r in self.rows], "totals": self.totals.to_json(),
+            "unpriced_models": self.unpriced_models, "warnings": self.warnings, "source": self.source,
+        }
+
+
+def zone(tz: str) -> ZoneInfo | timezone:
+    if tz.upper() in ("UTC", "Z"):
+        return timezone.utc
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PlannerError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin or America/New_York)") from None
+
+
+def local_bounds(since: date | datetime | None, until: date | datetime | None, tz: str) -> tuple[int | None, int | None]:
+    """Epoch-ms [since, until) for dates in `tz` (`until` is inclusive of its whole day)."""
+    z = zone(tz)
+
+    def ms(value, end: bool) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            dt = value if value.tzinfo else value.replace(tzinfo=z)
+            return int(dt.timestamp() * 1000) + (1 if end else 0)
+        day = value + timedelta(days=1) if end else value
+        return int(datetime(day.year, day.month, day.day, tzinfo=z).timestamp() * 1000)
+
+    return ms(since, False), ms(until, True)
+
+
+class _Rates:
+    """Per-MTok rates of (model, UTC day, tier, geo, speed, band class), from the catalog, cached."""
+
+    def __init__(self, catalog, thresholds: list[int]) -> None:
+        self.catalog = catalog
+        self.thresholds = thresholds
+        self.cache: dict[tuple, tuple | None] = {}
+        self.reasons: dict[str, str] = {}
+
+    def get(self, model: str, day: date, tier: str, geo: str | None, speed: str, klass: int):
+        k = (model, day, tier, geo, speed, klass)
+        try:
+            return self.cache[k]
+        except KeyError:
+            pass
+        from pricing import Usage, price_usage
+
+        prompt = self.thresholds[klass - 1] + 1 if klass else 0
+        probe = Usage(input_tokens=1_000_000, cache_write_5m=1_000_000, cache_write_1h=1_000_000, cache_read=1_000_000,
+                      output_tokens=1_000_000, web_search_requests=1000, batch=tier == "batch", geo=geo,
+                      fast=speed == "fast")
+        res = price_usage(self.catalog, model, probe, day, prompt_tokens=prompt)
+        if not res.priced:
+            self.reasons.setdefault(model, res.reason or "unpriced")
+            self.cache[k] = None
+            return None
+        b = res.breakdown
+        # uncached: every prompt token at the (band's, modified) input rate
+        rates = (tuple(b[c] for c in _CATS), b["web_search"] / 1000, b["input"])
+        self.cache[k] = rates
+        return rates
+
+
+def _class_sql(thresholds: list[int]) -> str:
+    prompt = "(CASE WHEN bucket_s > 0 THEN ctx_floor ELSE input + cw5 + cw1h + cread END)"
+    return " + ".join(f"({prompt} > {t})" for t in thresholds) or "0"
+
+
+_KEY_SQL = {
+    "model": "coalesce(model, model_raw)",
+    "day+model": "coalesce(model, model_raw)",
+    "project": "coalesce(project, workspace, '(none)')",
+    "session": "coalesce(session, '(none)')",
+    "tier": "tier",
+}
+
+
+def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: str = "day",
+              model: str | None = None) -> Ledger:
+    """Tokens, requests, cost and cache savings per `by` group, and the totals.
+
+    since/until: dates (in `tz`; until inclusive) or aware datetimes. model: a model id or alias
+    (filters by canonical id when the catalog knows it, else by the id as logged).
+    """
+    if by not in BY and by != "day+model":
+        raise PlannerError(f"--by must be one of {', '.join(BY)} (got {by!r})")
+    z = zone(tz)
+    since_ms, until_ms = local_bounds(since, until, tz)
+    thresholds = catalog.band_thresholds()
+    time_key = by in ("day", "week", "month", "day+model")
+    if not time_key or z is timezone.utc:
+        slot = DAY_MS
+    else:
+        slot = QUARTER_MS  # every zone's offset is a multiple of 15 minutes
+    key_sql = _KEY_SQL.get(by, "''")
+    where, args = [], []
+    if since_ms is not None:
+        where.append("ts_ms >= ?")
+        args.append(since_ms)
+    if until_ms is not None:
+        where.append("ts_ms < ?")
+        args.append(until_ms)
+    if model:
+        m = catalog.resolve(model)
+        if m is not None:
+            where.append("model = ?")
+            args.append(m.id)
+        else:
+            where.append("model_raw = ?")
+            args.append(model)
+    sql = (
+        f"SELECT ts_ms / {slot} AS s, model, model_raw, tier, geo, speed, {_class_sql(thresholds)} AS c, {key_sql} AS k, "
+        "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web) FROM usage "
+        + (("WHERE " + " AND ".join(where)) if where else "")
+        + " GROUP BY s, model, model_raw, tier, geo, speed, c, k"
+    )
+    rates = _Rates(catalog, thresholds)
+    groups: dict[str, LedgerRow] = {}
+    unpriced: dict[str, int] = {}
+    label_cache: dict[int, str] = {}
+    for s, mid, raw, tier, geo, speed, klass, k, req, inp, cw5, cw1h, cread, out, web in store.conn.execute(sql, args):
+        start_ms = s * slot
+        day = date(1970, 1, 1) + timedelta(days=start_ms // DAY_MS)
+        if time_key:
+            label = label_cache.get(s)
+            if label is None:
+                label = label_cache[s] = _time_label(start_ms, z, by)
+            if by == "day+model":
+                label = f"{label}|{k}"
+        else:
+            label = k
+        row = groups.get(label)
+        if row is None:
+            row = groups[label] = LedgerRow(label)
+        row.requests += req
+        row.input_tokens += inp
+        row.cache_write_5m_tokens += cw5
+        row.cache_write_1h_tokens += cw1h
+        row.cache_read_tokens += cread
+        row.output_tokens += out
+        row.web_search_requests += web
+        r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None
+        if r is None:
+            name = raw if mid is None else mid
+            unpriced[name] = unpriced.get(name, 0) + max(req, 0)
+            row.unpriced_requests += req
+            row.unpriced_tokens += inp + cw5 + cw1h + cread + out
+            if mid is None:
+                rates.reasons.setdefault(raw, f"unknown model {raw!r}")
+            continue
+        (ri, r5, r1, rr, ro), rweb, rin = r
+        cost = (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + out * ro) / MTOK + web * rweb
+        uncached = ((inp + cw5 + cw1h + cread) * rin + out * ro) / MTOK + web * rweb
+        row.cost_usd += cost
+        row.uncached_cost_usd += uncached
+    rows = list(groups.values())
+    for row in rows:
+        row.cost_usd = _tidy(row.cost_usd)
+        row.uncached_cost_usd = _tidy(row.uncached_cost_usd)
+        row.cache_savings_usd = _tidy(row.uncached_cost_usd - row.cost_usd)
+    if time_key:
+        rows.sort(key=lambda r: r.key)
+    else:
+        rows.sort(key=lambda r: (-r.cost_usd, r.key))
+    totals = LedgerRow("total")
+    for row in rows:
+        totals.add(row)
+    for name in ("cost_usd", "uncached_cost_usd", "cache_savings_usd"):
+        setattr(totals, name, _tidy(getattr(totals, name)))
+    warnings = [f"unpriced: {name}: {n:,} requests not counted in cost ({rates.reasons.get(name, 'no price')})"
+                for name, n in sorted(unpriced.items())]
+    return Ledger(rows, totals, sorted(unpriced), by=by, tz=tz, warnings=warnings)
+
+
+def _time_label(start_ms: int, z, by: str) -> str:
+    local = datetime.fromtimestamp(start_ms / 1000, tz=z).date()
+    if by in ("day", "day+model"):
+        return local.isoformat()
+    if by == "week":
+        y, w, _ = local.isocalendar()
+        return f"{y}-W{w:02d}"
+    return f"{local.year}-{local.month:02d}"
+
+
+def _tidy(value: Decimal) -> Decimal:
+    if value == 0:
+        return _ZERO
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
+def daily_spend(store, catalog, *, since=None, until=None, tz: str = "UTC") -> list[tuple[date, Decimal]]:
+    """(local day, cost) for every day with priced usage, oldest first."""
+    ledger = summarize(store, catalog, since=since, until=until, tz=tz, by="day")
+    return [(date.fromisoformat(r.key), r.cost_usd) for r in ledger.rows]
+
+
+@dataclass
+class ReconcileRow:
+    day: str
+    model: str
+    computed_usd: Decimal | None
+    billed_usd: Decimal | None
+    billed_items: int = 0  # cost-report line items summed (each rounded by Anthropic to 1/100 cent)
+
+    @property
+    def difference_usd(self) -> Decimal | None:
+        if self.computed_usd is None or self.billed_usd is None:
+            return None
+        return self.computed_usd - self.billed_usd
+
+    @property
+    def status(self) -> str:
+        if self.billed_usd is None:
+            return "not in cost report"
+        if self.computed_usd is None:
+            return "not imported or unpriced"
+        # Anthropic rounds each line item to 1/100 cent: within that, the two agree.
+        return "match" if abs(self.difference_usd) <= Decimal("0.00005") * max(self.billed_items, 1) else "differs"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"day": self.day, "model": self.model, "computed_usd": self.computed_usd, "billed_usd": self.billed_usd,
+                "difference_usd": self.difference_usd, "billed_items": self.billed_items, "status": self.status}
+
+
+def reconcile(store, catalog, *, since=None, until=None) -> list[ReconcileRow]:
+    """Computed cost against billed cost (Admin API cost reports) per UTC day and model."""
+    since_ms, until_ms = local_bounds(since, until, "UTC")
+    billed: dict[tuple[str, str], Decimal] = {}
+    items: dict[tuple[str, str], int] = {}
+    for b in store.billed_costs(since_ms, until_ms):
+        name = b.model or b.model_raw or "(no model: " + (b.cost_type or b.description or "other") + ")"
+        billed[(b.day, name)] = billed.get((b.day, name), _ZERO) + Decimal(b.amount_usd)
+        items[(b.day, name)] = items.get((b.day, name), 0) + 1
+    if not billed:
+        raise PlannerError("nothing to reconcile: no cost report imported (planner import cost_report.json)")
+    days = sorted({d for d, _ in billed})
+    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    computed: dict[tuple[str, str], Decimal | None] = {}
+    for r in summarize(store, catalog, since=first, until=last, by="day+model").rows:
+        d, m = r.key.split("|", 1)
+        computed[(d, m)] = None if r.unpriced_requests and not r.cost_usd else r.cost_usd
+    keys = sorted(set(billed) | set(computed))
+    return [ReconcileRow(d, m, computed.get((d, m)), billed.get((d, m)), items.get((d, m), 0)) for d, m in keys]

@@ -1,0 +1,672 @@
+"""The local usage store: SQLite in WAL mode, fed by the parsers in `planner.usage`.
+
+What it promises (issue 3):
+- Idempotent: a record is keyed by a 64-bit hash of its dedup key (or of file:line when the format
+  has none), so importing the same files again adds nothing.
+- Dedup across files with the parsers' rule (`planner.usage.common.rank`): the non-sidechain copy
+  wins, then the one with the most tokens.
+- Incremental: each file's identity (device, inode), size, mtime, the offset after its last complete
+  line and the line count there are remembered; an unchanged file is not even opened, a grown one is
+  read from that offset, and a file that shrank, was replaced, or whose first bytes changed is read
+  again whole (its old rows are deleted in the same transaction).
+- All-or-nothing per file: a file's rows and its new offset are written in one transaction (several
+  small files may share one), so a kill leaves every file either fully imported or as it was.
+- Readers (the dashboard) are never blocked by an import: WAL.
+
+Parsing runs in a pool of worker processes when there is enough to read (the machine's cores are
+the limit); the writes stay in this process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from planner.errors import PlannerError
+from planner.usage.records import BilledCost, LineProblem, ParseResult, UsageRecord
+
+SCHEMA_VERSION = 1
+# Pool parsing pays off only above this many bytes to read (process start-up is ~50 ms).
+POOL_MIN_BYTES = 32 << 20
+# A transaction closes after this many rows or files (each file stays all-or-nothing either way).
+TXN_ROWS = 60_000
+TXN_FILES = 400
+HEAD_BYTES = 4096  # the fingerprint of a file's start: a replaced file is read again whole
+MAX_PROBLEMS_KEPT = 200  # per file in the problems table (the counts are always complete)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS sources(
+    id INTEGER PRIMARY KEY,          -- hash of the path
+    path TEXT NOT NULL UNIQUE, fmt TEXT NOT NULL,
+    dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER,
+    offset INTEGER NOT NULL DEFAULT 0, lines INTEGER NOT NULL DEFAULT 0, head TEXT,
+    records INTEGER NOT NULL DEFAULT 0, bad_lines INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0, last_import TEXT
+);
+CREATE TABLE IF NOT EXISTS usage(
+    key INTEGER PRIMARY KEY,         -- hash of the dedup key
+    ts_ms INTEGER NOT NULL, model_raw TEXT NOT NULL, model TEXT,
+    input INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1h INTEGER NOT NULL, cread INTEGER NOT NULL,
+    output INTEGER NOT NULL, web INTEGER NOT NULL, requests INTEGER NOT NULL,
+    tier TEXT NOT NULL, geo TEXT, speed TEXT NOT NULL,
+    project TEXT, session TEXT, workspace TEXT, api_key TEXT,
+    source_id INTEGER NOT NULL, line INTEGER NOT NULL,
+    main INTEGER NOT NULL,           -- 1 unless a sidechain (sub-agent replay) copy
+    bucket_s INTEGER NOT NULL,       -- 0 for one request; the bucket width for report buckets
+    ctx_floor INTEGER NOT NULL       -- buckets: prompt size implied by context_window (band choice)
+);
+CREATE TABLE IF NOT EXISTS billed(
+    key INTEGER PRIMARY KEY, day TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
+    cost_type TEXT, model_raw TEXT, model TEXT, service_tier TEXT, token_type TEXT,
+    workspace TEXT, description TEXT, source_id INTEGER NOT NULL, line INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS problems(
+    source_id INTEGER NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS problems_source ON problems(source_id);
+"""
+
+_USAGE_COLS = ("key, ts_ms, model_raw, model, input, cw5, cw1h, cread, output, web, requests, tier, geo, speed, "
+               "project, session, workspace, api_key, source_id, line, main, bucket_s, ctx_floor")
+_INSERT = f"INSERT OR IGNORE INTO usage({_USAGE_COLS}) VALUES ({', '.join('?' * 23)})"
+# A second copy of a stored request replaces it only when it ranks higher (common.rank).
+_REPLACE = (
+    "UPDATE usage SET ts_ms=?2, model_raw=?3, model=?4, input=?5, cw5=?6, cw1h=?7, cread=?8, output=?9, web=?10, "
+    "requests=?11, tier=?12, geo=?13, speed=?14, project=?15, session=?16, workspace=?17, api_key=?18, "
+    "source_id=?19, line=?20, main=?21, bucket_s=?22, ctx_floor=?23 WHERE key=?1 AND "
+    "(main, input+cw5+cw1h+cread+output) < (?21, ?5+?6+?7+?8+?9)"
+)
+_INSERT_BILLED = "INSERT OR REPLACE INTO billed VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def key64(text: str) -> int:
+    """A signed 64-bit key (SQLite INTEGER PRIMARY KEY) for a dedup key or a path."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FileResult:
+    """What one import did with one file."""
+
+    path: str
+    fmt: str | None
+    status: str  # new | appended | reread | unchanged | skipped | vanished | cancelled
+    new: int = 0  # records stored for the first time
+    replaced: int = 0  # a larger copy of a stored request (a later streaming snapshot)
+    duplicate: int = 0  # already stored (same dedup key, not larger), within or across files
+    bad: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (not billable, etc.)
+    problems: list[LineProblem] = field(default_factory=list)
+    unpriced_models: set[str] = field(default_factory=set)
+    bytes_read: int = 0
+    reason: str = ""  # for status skipped / vanished
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "format": self.fmt, "status": self.status, "new": self.new,
+            "replaced": self.replaced, "duplicate": self.duplicate, "bad": self.bad,
+            "skipped": self.skipped, "unpriced_models": sorted(self.unpriced_models),
+            "bytes_read": self.bytes_read, "reason": self.reason or None,
+            "problems": [{"line": p.line, "kind": p.kind, "reason": p.reason} for p in self.problems],
+        }
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileResult] = field(default_factory=list)
+    cancelled: bool = False
+    elapsed_s: float = 0.0
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    @property
+    def new(self) -> int:
+        return self._sum("new")
+
+    @property
+    def replaced(self) -> int:
+        return self._sum("replaced")
+
+    @property
+    def duplicate(self) -> int:
+        return self._sum("duplicate")
+
+    @property
+    def bad(self) -> int:
+        return self._sum("bad")
+
+    @property
+    def bytes_read(self) -> int:
+        return self._sum("bytes_read")
+
+    @property
+    def unpriced_models(self) -> list[str]:
+        return sorted({m for f in self.files for m in f.unpriced_models})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new": self.new, "replaced": self.replaced, "duplicate": self.duplicate, "bad": self.bad,
+            "bytes_read": self.bytes_read, "files": [f.to_json() for f in self.files],
+            "unpriced_models": self.unpriced_models, "cancelled": self.cancelled,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+@dataclass
+class ImportProgress:
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    records: int
+    current: str = ""
+
+
+@dataclass
+class SourceInfo:
+    path: str
+    fmt: str
+    records: int
+    bad_lines: int
+    skipped: int
+    last_import: str | None
+    size: int | None
+
+
+@dataclass(slots=True)
+class MinuteRow:
+    minute_ms: int
+    model: str
+    requests: int
+    input_tokens: int
+    cache_write_5m: int
+    cache_write_1h: int
+    cache_read: int
+    output_tokens: int
+    bucket_seconds: int
+
+
+# --- parsing (runs in worker processes) ---------------------------------------------------------
+
+_RESOLVE: Callable[[str], str | None] | None = None
+
+
+def _set_resolver(resolve: Callable[[str], str | None] | None) -> None:
+    global _RESOLVE
+    _RESOLVE = resolve
+
+
+def _row(rec: UsageRecord, source_id: int) -> tuple:
+    key = rec.dedup_key if rec.dedup_key is not None else f"line:{rec.source}:{rec.line}"
+    ctx_floor = 0
+    if rec.context_window and not rec.context_window.startswith("0-"):
+        # "200k-1M": the bucket's requests were all in the long-context band above 200K.
+        low = rec.context_window.split("-", 1)[0].lower().replace("k", "000").replace("m", "000000")
+        ctx_floor = int(low) + 1 if low.isdigit() else 0
+    return (
+        key64(key), rec.ts_ms, rec.model_raw, rec.model, rec.input_tokens, rec.cache_write_5m, rec.cache_write_1h,
+        rec.cache_read, rec.output_tokens, rec.web_search_requests, rec.requests, rec.service_tier, rec.geo, rec.speed,
+        rec.project, rec.session, rec.workspace, rec.api_key_id, source_id, rec.line, 0 if rec.sidechain else 1,
+        rec.bucket_seconds if rec.kind == "bucket" else 0, ctx_floor,
+    )
+
+
+def _billed_row(b: BilledCost, source_id: int) -> tuple:
+    key = "|".join(str(x or "") for x in (b.day, b.cost_type, b.model_raw, b.service_tier, b.token_type, b.workspace,
+                                          b.description, b.currency))
+    return (key64("billed:" + key), b.day, b.amount_usd, b.currency, b.cost_type, b.model_raw, b.model,
+            b.service_tier, b.token_type, b.workspace, b.description, source_id, b.line)
+
+
+@dataclass
+class _Task:
+    path: str
+    fmt: str
+    source_id: int
+    start_offset: int
+    start_line: int
+    options: dict
+    since_ms: int | None
+
+
+@dataclass
+class _Parsed:
+    task: _Task
+    rows: list[tuple] = field(default_factory=list)
+    billed: list[tuple] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    end_offset: int = 0
+    end_line: int = 0
+    bytes_read: int = 0
+    unpriced: set[str] = field(default_factory=set)
+    vanished: str = ""
+    error: str = ""
+
+
+def _parse(task: _Task) -> _Parsed:
+    from planner.usage.common import SourceVanished
+    from planner.usage.detect import FORMATS
+
+    out = _Parsed(task)
+    options = dict(task.options)
+    if task.start_offset:
+        options["start_line"] = task.start_line
+    try:
+        result: ParseResult = FORMATS[task.fmt].parse(Path(task.path), start_offset=task.start_offset,
+                                                       resolve=_RESOLVE, options=options)
+    except (SourceVanished, FileNotFoundError) as exc:
+        out.vanished = str(exc) or f"{task.path}: file vanished while reading"
+        return out
+    except PermissionError as exc:
+        out.vanished = f"{task.path}: unreadable ({exc.strerror})"
+        return out
+    except Exception as exc:  # a parser bug must not lose the other files; it is reported, never hidden
+        out.error = f"{task.path}: could not be read ({type(exc).__name__}: {exc})"
+        return out
+    sid = task.source_id
+    since = task.since_ms
+    rows = out.rows
+    dropped = 0
+    for rec in result.records:
+        if since is not None and rec.ts_ms < since:
+            dropped += 1
+            continue
+        if rec.model is None:
+            out.unpriced.add(rec.model_raw)
+        rows.append(_row(rec, sid))
+    out.billed = [_billed_row(b, sid) for b in result.billed]
+    out.problems = result.problems
+    out.skipped = dict(result.skipped)
+    if dropped:
+        out.skipped["before --since"] = dropped
+    out.end_offset = result.end_offset
+    out.end_line = result.end_line
+    out.bytes_read = result.bytes_read
+    return out
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> PlannerError:
+    msg = str(exc)
+    if "readonly" in msg or "read-only" in msg:
+        return PlannerError(f"{path}: the database is read-only ({msg}); choose another with --db or PLANNER_DB")
+    if "locked" in msg or "busy" in msg:
+        return PlannerError(f"{path}: the database is locked by another process ({msg}); try again when it finishes")
+    if "not a database" in msg or "malformed" in msg:
+        return PlannerError(f"{path}: not a planner database ({msg})")
+    return PlannerError(f"{path}: {msg}")
+
+
+class Store:
+    """The SQLite usage store. One connection per Store; use one Store per thread."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False, busy_timeout_s: float = 5.0) -> None:
+        self.path = Path(path)
+        try:
+            if readonly:
+                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=busy_timeout_s,
+                                            check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, check_same_thread=False)
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            if not readonly:
+                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode != "wal":
+                    raise sqlite3.OperationalError(f"cannot use WAL mode (journal_mode is {mode}; read-only?)")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self._schema()
+        except sqlite3.Error as exc:
+            raise _explain(self.path, exc) from None
+        except PermissionError as exc:
+            raise PlannerError(f"{self.path}: cannot create the database ({exc.strerror})") from None
+        self.conn.execute("PRAGMA cache_size = -65536")
+        self.conn.execute("PRAGMA temp_store = MEMORY")
+
+    def _schema(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise PlannerError(f"{self.path}: written by a newer planner (schema {version} > {SCHEMA_VERSION})")
+        if version < SCHEMA_VERSION:
+            with self.conn:
+                self.conn.executescript(_SCHEMA)
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM usage) AND NOT EXISTS(SELECT 1 FROM billed)").fetchone()[0] == 1
+
+    def data_version(self) -> tuple[int, int]:
+        """Changes when anything was imported (cheap: for caches in the dashboard)."""
+        row = self.conn.execute("SELECT count(*), coalesce(max(last_import), '') FROM sources").fetchone()
+        return (row[0], hash(row[1]))
+
+    def sources(self) -> list[SourceInfo]:
+        rows = self.conn.execute(
+            "SELECT path, fmt, records, bad_lines, skipped, last_import, size FROM sources ORDER BY path").fetchall()
+        return [SourceInfo(*r) for r in rows]
+
+    def problems(self, path: str | None = None, limit: int = 1000) -> list[LineProblem]:
+        sql = ("SELECT s.path, p.line, p.reason, p.kind FROM problems p JOIN sources s ON s.id = p.source_id "
+               + ("WHERE s.path = ? " if path else "") + "ORDER BY s.path, p.line LIMIT ?")
+        args = (path, limit) if path else (limit,)
+        return [LineProblem(*r) for r in self.conn.execute(sql, args)]
+
+    def span(self) -> tuple[int, int] | None:
+        """(first, last) record time in ms, or None for an empty store."""
+        row = self.conn.execute("SELECT min(ts_ms), max(ts_ms) FROM usage").fetchone()
+        return None if row[0] is None else (row[0], row[1])
+
+    def minute_series(self, since_ms: int | None = None, until_ms: int | None = None) -> list[MinuteRow]:
+        """Per minute and model: request-level rows (batch traffic excluded: it does not count
+        against Messages limits) and report buckets (bucket_seconds > 0, at their bucket start)."""
+        where, args = _span_sql(since_ms, until_ms)
+        sql = (
+            "SELECT (ts_ms / 60000) * 60000 AS m, coalesce(model, model_raw), sum(requests), sum(input), sum(cw5), "
+            "sum(cw1h), sum(cread), sum(output), bucket_s FROM usage "
+            f"WHERE (bucket_s > 0 OR tier != 'batch') {where} GROUP BY m, 2, bucket_s ORDER BY m"
+        )
+        return [MinuteRow(*r) for r in self.conn.execute(sql, args)]
+
+    def billed_costs(self, since_ms: int | None = None, until_ms: int | None = None) -> list[BilledCost]:
+        clauses, args = [], []
+        if since_ms is not None:
+            clauses.append("day >= ?")
+            args.append(datetime.fromtimestamp(since_ms / 1000, timezone.utc).date().isoformat())
+        if until_ms is not None:
+            clauses.append("day <= ?")
+            args.append(datetime.fromtimestamp(until_ms / 1000, timezone.utc).date().isoformat())
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = ("SELECT b.day, b.amount, b.currency, b.cost_type, b.model_raw, b.model, b.service_tier, b.token_type, "
+               f"b.workspace, b.description, s.path, b.line FROM billed b JOIN sources s ON s.id = b.source_id {where} "
+               "ORDER BY b.day")
+        return [BilledCost(*r) for r in self.conn.execute(sql, args)]
+
+    # --- importing --------------------------------------------------------------------------
+
+    def import_paths(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        fmt: str | None = None,
+        since: datetime | None = None,
+        catalog: Any = None,
+        progress: Callable[[ImportProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        options: dict[str, dict] | None = None,
+        workers: int | None = None,
+    ) -> ImportSummary:
+        """Import every usage log under `paths` (files or directories).
+
+        `options` maps a file path (as given) or a format name to parser options, e.g.
+        {"batch": {"default_ts": ...}}. `since` keeps only records at or after it and does not
+        remember offsets (a later full import still reads the earlier lines).
+        """
+        started = time.perf_counter()
+        summary = ImportSummary()
+        plan, skipped = self._plan(paths, fmt, since, options or {})
+        summary.files.extend(skipped)
+        todo = [t for t in plan if isinstance(t, _Task)]
+        summary.files.extend(t for t in plan if isinstance(t, FileResult))
+        total_bytes = sum(max(0, os.path.getsize(t.path) - t.start_offset) if os.path.exists(t.path) else 0 for t in todo)
+        resolve = catalog.resolve_id if catalog is not None and hasattr(catalog, "resolve_id") else (
+            (lambda raw: (m.id if (m := catalog.resolve(raw)) else None)) if catalog is not None else None)
+        state = {"files": 0, "bytes": 0, "records": 0}
+
+        def report(current: str = "") -> None:
+            if progress is not None:
+                progress(ImportProgress(state["files"], len(todo), state["bytes"], total_bytes, state["records"], current))
+
+        report()
+        results = self._parsed(todo, resolve, total_bytes, workers)
+        pending_rows = 0
+        pending_files = 0
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for parsed in results:
+                if cancel is not None and cancel.is_set():
+                    summary.cancelled = True
+                    break
+                summary.files.append(self._store_one(parsed))
+                state["files"] += 1
+                state["bytes"] += parsed.bytes_read
+                state["records"] += len(parsed.rows)
+                pending_rows += len(parsed.rows)
+                pending_files += 1
+                if pending_rows >= TXN_ROWS or pending_files >= TXN_FILES:
+                    conn.execute("COMMIT")
+                    conn.execute("BEGIN IMMEDIATE")
+                    pending_rows = pending_files = 0
+                report(parsed.task.path)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _explain(self.path, exc) from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")  # the files of the open transaction stay as they were
+            raise
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+        if summary.cancelled:
+            done = {f.path for f in summary.files}
+            summary.files.extend(FileResult(t.path, t.fmt, "cancelled", reason="import cancelled before this file")
+                                 for t in todo if t.path not in done)
+        summary.elapsed_s = time.perf_counter() - started
+        return summary
+
+    def _plan(self, paths, fmt, since, options) -> tuple[list, list[FileResult]]:
+        """Which files to read and from where; unchanged files are not opened."""
+        from planner.usage import common, detect
+
+        known = {r[0]: r[1:] for r in self.conn.execute(
+            "SELECT path, fmt, dev, ino, size, mtime_ns, offset, lines, head FROM sources")}
+        skipped: list[FileResult] = []
+        plan: list = []
+        since_ms = int(since.timestamp() * 1000) if since is not None else None
+        seen: set[str] = set()
+        for given in paths:
+            given = Path(given).expanduser()
+            if given.is_dir():
+                candidates = [(p, False) for p in detect._walk(given)]
+            elif given.exists():
+                candidates = [(given, True)]
+            else:
+                skipped.append(FileResult(str(given), None, "skipped", reason="no such file or directory"))
+                continue
+            for path, explicit in candidates:
+                spath = str(path.resolve())
+                if spath in seen:
+                    continue
+                seen.add(spath)
+                try:
+                    st = os.stat(spath)
+                except OSError as exc:
+                    skipped.append(FileResult(spath, None, "vanished", reason=f"vanished before reading ({exc.strerror})"))
+                    continue
+                prev = known.get(spath)
+                if prev is not None and since_ms is None and (fmt is None or fmt == prev[0]):
+                    pfmt, dev, ino, size, mtime_ns, offset, lines, head = prev
+                    if (dev, ino, size, mtime_ns) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns):
+                        plan.append(FileResult(spath, pfmt, "unchanged"))
+                        continue
+                if not explicit and path.suffix.lower() in detect._NOT_LOGS:
+                    skipped.append(FileResult(spath, None, "skipped", reason=f"not a usage log ({path.suffix} file)"))
+                    continue
+                try:
+                    with open(spath, "rb") as f:
+                        first = f.read(detect.HEAD)
+                except OSError as exc:
+                    skipped.append(FileResult(spath, None, "skipped", reason=f"unreadable: {exc.strerror}"))
+                    continue
+                if common.is_binary(first):
+                    skipped.append(FileResult(spath, None, "skipped", reason="binary file (NUL bytes in the first 8 KiB)"))
+                    continue
+                if not first.strip():
+                    skipped.append(FileResult(spath, None, "skipped", reason="empty file (nothing to import yet)"))
+                    continue
+                found = fmt or detect.detect_head(first, path.suffix.lower())
+                if found is None:
+                    skipped.append(FileResult(spath, None, "skipped", reason="not a recognised usage log"))
+                    continue
+                start_offset = start_line = 0
+                whole_doc = found in ("usage-report", "cost-report", "csv")
+                if prev is not None and since_ms is None and not whole_doc and prev[0] == found:
+                    pfmt, dev, ino, size, mtime_ns, offset, lines, head = prev
+                    same_file = (dev, ino) == (st.st_dev, st.st_ino) and st.st_size >= offset
+                    if same_file and head == _fingerprint(first, offset):
+                        start_offset, start_line = offset, lines
+                opts = dict(options.get(found, {}))
+                opts.update(options.get(str(given), {}))
+                opts.update(options.get(spath, {}))
+                plan.append(_Task(spath, found, key64("path:" + spath), start_offset, start_line, opts, since_ms))
+        return plan, skipped
+
+    def _parsed(self, todo: list[_Task], resolve, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
+        """Parsed files in plan order: in this process for small jobs, else in a forked pool (the
+        workers inherit the catalog's resolver; nothing but the results crosses processes)."""
+        import multiprocessing as mp
+
+        _set_resolver(resolve)
+        n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        if n <= 1 or total_bytes < POOL_MIN_BYTES or len(todo) < 2 or "fork" not in mp.get_all_start_methods():
+            return (_parse(t) for t in todo)
+        pool = mp.get_context("fork").Pool(n)
+        chunk = max(1, min(16, len(todo) // (n * 8)))
+        it = pool.imap(_parse, todo, chunksize=chunk)
+
+        def gen() -> Iterable[_Parsed]:
+            try:
+                yield from it
+            finally:
+                pool.terminate()
+                pool.join()
+
+        return gen()
+
+    def _store_one(self, parsed: _Parsed) -> FileResult:
+        t = parsed.task
+        conn = self.conn
+        if parsed.vanished or parsed.error:
+            res = FileResult(t.path, t.fmt, "vanished" if parsed.vanished else "skipped",
+                             reason=parsed.vanished or parsed.error)
+            if parsed.error:
+                res.problems.append(LineProblem(t.path, 0, parsed.error))
+                res.bad = 1
+            return res
+        reread = t.start_offset == 0 and conn.execute("SELECT 1 FROM sources WHERE id = ?", (t.source_id,)).fetchone()
+        if reread:
+            # Read again whole: what this file contributed before is replaced by what it holds now.
+            conn.execute("DELETE FROM usage WHERE source_id = ?", (t.source_id,))
+            conn.execute("DELETE FROM billed WHERE source_id = ?", (t.source_id,))
+            conn.execute("DELETE FROM problems WHERE source_id = ?", (t.source_id,))
+        status = "reread" if reread else ("appended" if t.start_offset else "new")
+        res = FileResult(t.path, t.fmt, status, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
+                         problems=parsed.problems, unpriced_models=parsed.unpriced)
+        rows = parsed.rows
+        if rows:
+            before = conn.total_changes
+            conn.executemany(_INSERT, rows)
+            res.new = conn.total_changes - before
+            if res.new < len(rows):
+                before = conn.total_changes
+                conn.executemany(_REPLACE, rows)
+                res.replaced = conn.total_changes - before
+            res.duplicate = len(rows) - res.new - res.replaced
+        if parsed.billed:
+            before = conn.total_changes
+            conn.executemany(_INSERT_BILLED, parsed.billed)
+            res.new += len(parsed.billed)
+        bad = [p for p in parsed.problems if p.kind == "bad"]
+        res.bad = len(bad)
+        if parsed.problems:
+            conn.executemany("INSERT INTO problems VALUES (?,?,?,?)",
+                             [(t.source_id, p.line, p.kind, p.reason) for p in parsed.problems[:MAX_PROBLEMS_KEPT]])
+        try:
+            st = os.stat(t.path)
+            ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            with open(t.path, "rb") as f:
+                head = _fingerprint(f.read(HEAD_BYTES), parsed.end_offset)
+        except OSError:
+            ident, head = (None, None, None, None), None
+        if ident[2] is not None and ident[2] != parsed.end_offset:
+            # Grew while being read, or ends with an incomplete line: check it again next time.
+            ident = (ident[0], ident[1], ident[2], -1)
+        if t.since_ms is not None:
+            ident, end_offset, end_line = (None, None, None, None), 0, 0  # remember nothing: a full import reads it all
+        else:
+            end_offset, end_line = parsed.end_offset, parsed.end_line
+        skipped_n = sum(parsed.skipped.values())
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        conn.execute(
+            "INSERT INTO sources(id, path, fmt, dev, ino, size, mtime_ns, offset, lines, head, records, bad_lines, skipped, last_import) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET fmt=excluded.fmt, dev=excluded.dev, "
+            "ino=excluded.ino, size=excluded.size, mtime_ns=excluded.mtime_ns, offset=excluded.offset, lines=excluded.lines, "
+            "head=excluded.head, records=CASE WHEN ?15 THEN excluded.records ELSE records + excluded.records END, "
+            "bad_lines=CASE WHEN ?15 THEN excluded.bad_lines ELSE bad_lines + excluded.bad_lines END, "
+            "skipped=CASE WHEN ?15 THEN excluded.skipped ELSE skipped + excluded.skipped END, last_import=excluded.last_import",
+            (t.source_id, t.path, t.fmt, *ident, end_offset, end_line, head, res.new + res.replaced + 0, res.bad,
+             skipped_n, now, 1 if (reread or t.start_offset == 0) else 0),
+        )
+        return res
+
+
+def _fingerprint(head: bytes, offset: int) -> str:
+    """A hash of the file's first bytes up to `offset` (what was already read)."""
+    return hashlib.blake2b(head[: min(HEAD_BYTES, offset)], digest_size=8).hexdigest()
+
+
+def _span_sql(since_ms: int | None, until_ms: int | None) -> tuple[str, list[int]]:
+    where, args = "", []
+    if since_ms is not None:
+        where += " AND ts_ms >= ?"
+        args.append(since_ms)
+    if until_ms is not None:
+        where += " AND ts_ms < ?"
+        args.append(until_ms)
+    return where, args
+
+
+# --- the bundled samples -------------------------------------------------------------------------
+
+SAMPLE_OPTIONS = {"batch": {"default_ts": "2026-11-19T02:00:00Z"}}
+
+
+def import_samples(store: Store, catalog: Any, progress=None, cancel=None) -> ImportSummary:
+    """Import the bundled `sample_logs/` (the dashboard's first run on an empty store)."""
+    from planner import paths
+
+    root = paths.sample_logs_dir()
+    return store.import_paths([root], catalog=catalog, progress=progress, cancel=cancel, options=SAMPLE_OPTIONS,
+                              workers=1)
