@@ -1,0 +1,151 @@
+"""`planner report`: spend, tokens and cache savings from the imported logs."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, timezone
+
+from planner.commands._common import add_format, emit, load_catalog
+from planner.errors import PlannerError
+
+HELP = "spend, tokens and cache savings from imported logs, by day/week/month/model/project/session/tier"
+DESCRIPTION = """\
+Report what the imported usage cost. Each record is priced with the catalog in force at its
+timestamp (long-context bands per request, 1h cache writes at their own price, batch, data
+residency and fast mode). Requests of models the catalog does not know are counted and named,
+never priced at $0. Cache savings are what the same tokens would have cost without caching.
+
+  planner report                              by day, all history
+  planner report --by model --since 2026-11-01
+  planner report --by day --tz Europe/Berlin  days as they fall in Berlin
+  planner report --format json                {"rows": [...], "totals": {...}, "unpriced_models": [...]}
+  planner report --reconcile                  computed cost against imported Admin API cost reports
+  planner report --budget 500                 exit 3 if the month-end projection is over $500"""
+
+
+def _day(text: str) -> date | datetime:
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return value
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from planner.commands.plan import _usd
+    from planner.ledger import BY
+
+    parser.add_argument("--since", type=_day, metavar="DATE", help="first day to include (in --tz)")
+    parser.add_argument("--until", type=_day, metavar="DATE", help="last day to include, whole day (in --tz)")
+    parser.add_argument("--tz", default="UTC", metavar="ZONE", help="time zone for days, weeks and months (default UTC)")
+    parser.add_argument("--by", choices=BY, default="day", help="how to group rows (default day)")
+    parser.add_argument("--model", metavar="M", help="only this model (id or alias)")
+    parser.add_argument("--reconcile", action="store_true",
+                        help="compare computed cost with billed cost (imported Admin API cost reports) per day and model")
+    parser.add_argument("--budget", type=_usd, metavar="USD",
+                        help="exit 3 when the month-end spend projection is over USD (a CI gate)")
+    add_format(parser)
+
+
+def _open_store(args):
+    from planner import paths
+    from planner.store import Store
+
+    db = paths.db_path(getattr(args, "db", None))
+    if not db.exists():
+        raise PlannerError(f"no usage imported yet ({db} does not exist); run `planner import` first")
+    return Store(db)
+
+
+def run(args: argparse.Namespace) -> int:
+    from planner import ledger
+
+    catalog = load_catalog(args)
+    store = _open_store(args)
+    try:
+        if args.reconcile:
+            return _reconcile(store, catalog, args)
+        led = ledger.summarize(store, catalog, since=args.since, until=args.until, tz=args.tz, by=args.by,
+                               model=args.model)
+        _emit_ledger(led, args)
+        if args.budget is not None:
+            from planner.projection import spend
+
+            daily = ledger.daily_spend(store, catalog, tz=args.tz)
+            today = datetime.now(ledger.zone(args.tz)).date()
+            if daily and daily[-1][0] < today.replace(day=1):
+                today = daily[-1][0]  # history ends before this month: project the month it ends in
+            spend.check_budget(daily, today, args.budget)
+    finally:
+        store.close()
+    return 0
+
+
+def _emit_ledger(led, args) -> None:
+    from planner.report import Column, Table
+
+    columns = [
+        Column("key", args.by.capitalize()), Column("requests", "Requests", "right"),
+        Column("input_tokens", "Input", "right"), Column("cache_write_5m_tokens", "Write 5m", "right"),
+        Column("cache_write_1h_tokens", "Write 1h", "right"), Column("cache_read_tokens", "Cache read", "right"),
+        Column("output_tokens", "Output", "right"), Column("web_search_requests", "Web", "right"),
+        Column("cost_usd", "Cost $", "right"), Column("cache_savings_usd", "Saved $", "right"),
+    ]
+    text = args.format in ("table", "md")
+
+    def shown(row) -> dict:
+        d = row.to_json()
+        if text:
+            for k in ("cost_usd", "cache_savings_usd"):
+                d[k] = f"{d[k]:,.2f}"
+            for k in ("requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+                      "output_tokens", "web_search_requests"):
+                d[k] = f"{d[k]:,}"
+            if row.unpriced_requests:
+                d["cost_usd"] += "*"
+        return d
+
+    rows = [shown(r) for r in led.rows]
+    if args.format != "json":
+        rows.append(shown(led.totals))
+    notes = [f"source: {led.source}" + ("" if args.tz == "UTC" else f"; days in {args.tz}")]
+    if text:
+        notes.append("cost shown to the cent here; --format json gives it exact")
+    notes += led.warnings
+    if led.unpriced_models and text:
+        notes.append("* part of this row's requests are unpriced (see above)")
+    if not led.rows:
+        notes.append("no imported usage in this range")
+    payload = {"rows": [r.to_json() for r in led.rows], "totals": led.totals.to_json(),
+               "unpriced_models": led.unpriced_models, "by": led.by, "tz": led.tz, "source": led.source,
+               "warnings": led.warnings}
+    emit(Table(columns, rows, title=f"Usage by {args.by}", notes=notes), args.format, payload=payload)
+
+
+def _reconcile(store, catalog, args) -> int:
+    from planner import ledger
+    from planner.report import Column, Table
+
+    rows = ledger.reconcile(store, catalog, since=args.since, until=args.until)
+    text = args.format in ("table", "md")
+
+    def money(v):
+        return "-" if v is None else (f"{v:,.4f}" if text else v)
+
+    table_rows = [{"day": r.day, "model": r.model, "computed_usd": money(r.computed_usd), "billed_usd": money(r.billed_usd),
+                   "difference_usd": money(r.difference_usd), "status": r.status} for r in rows]
+    differs = [r for r in rows if r.status != "match"]
+    notes = ["computed: imported logs priced with the catalog; billed: imported Admin API cost reports",
+             "match = equal within Anthropic's rounding of each line item to 1/100 cent",
+             f"{len(rows) - len(differs)} of {len(rows)} day/model pairs match"]
+    columns = [Column("day", "Day"), Column("model", "Model"), Column("computed_usd", "Computed $", "right"),
+               Column("billed_usd", "Billed $", "right"), Column("difference_usd", "Difference $", "right"),
+               Column("status", "Status")]
+    if text and len(rows) > 40:
+        table_rows = [t for t, r in zip(table_rows, rows) if r.status != "match"]
+        notes.append("only the pairs that do not match are listed (use --format csv or json for all)")
+    emit(Table(columns, table_rows, title="Reconciliation", notes=notes), args.format,
+         payload={"rows": [r.to_json() for r in rows], "matched": len(rows) - len(differs), "total": len(rows)})
+    return 0
