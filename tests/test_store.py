@@ -1,0 +1,322 @@
+"""The usage store: idempotent, incremental, dedup across files, all-or-nothing per file, clear errors."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pricing
+from planner import ledger
+from planner.errors import PlannerError
+from planner.store import Store, import_samples
+
+CATALOG = pricing.load_catalog()
+
+
+def cc_line(mid="msg_1", req="req_1", out=100, ts="2026-11-01T10:00:05.123Z", model="claude-sonnet-4-6",
+            side=False, inp=10):
+    line = {"parentUuid": "p", "isSidechain": side, "sessionId": "sess-1",
+            "message": {"id": mid, "type": "message", "role": "assistant", "model": model,
+                        "content": [{"type": "text", "text": "hi"}],
+                        "usage": {"input_tokens": inp, "output_tokens": out, "cache_creation_input_tokens": 0,
+                                  "cache_read_input_tokens": 0}},
+            "requestId": req, "type": "assistant", "uuid": "u", "timestamp": ts}
+    if req is None:
+        del line["requestId"]
+    return json.dumps(line, separators=(",", ":"))
+
+
+def app_line(i, model="claude-sonnet-4-6", inp=1000, out=100, ts=None):
+    ts = ts or f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
+    return json.dumps({"ts": ts, "id": f"msg_{i:06d}", "model": model,
+                       "usage": {"input_tokens": inp, "output_tokens": out}})
+
+
+def write(path: Path, lines, end="\n"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + end)
+    return path
+
+
+def totals(store):
+    return store.conn.execute("SELECT count(*), sum(requests), sum(input), sum(output) FROM usage").fetchone()
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "p.db")
+    yield s
+    s.close()
+
+
+def test_samples_import_and_reimport_changes_nothing(store):
+    first = import_samples(store, CATALOG)
+    assert first.bad == 1  # the truncated app line, reported
+    (bad,) = [p for f in first.files for p in f.problems if p.kind == "bad"]
+    assert bad.source.endswith("app/requests.jsonl") and bad.line == 2825
+    before = totals(store)
+    assert before[1] == 4431  # 151 + 4 Claude Code, 4,234 app lines, 45 batch (README of sample_logs)... minus none
+    again = import_samples(store, CATALOG)
+    assert again.new == 0 and again.replaced == 0
+    assert {f.status for f in again.files if f.fmt} == {"unchanged"}
+    assert totals(store) == before
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_incremental_append_reads_only_new_bytes_and_numbers_lines(tmp_path, store):
+    log = write(tmp_path / "app.jsonl", [app_line(i) for i in range(100)])
+    store.import_paths([log], catalog=CATALOG)
+    size = log.stat().st_size
+    with open(log, "a") as f:
+        f.write("\n".join([app_line(i) for i in range(100, 150)] + ['{"ts": "bad'] + [app_line(150)]) + "\n")
+    res = store.import_paths([log], catalog=CATALOG)
+    (f,) = res.files
+    assert f.status == "appended"
+    assert f.bytes_read == log.stat().st_size - size
+    assert f.new == 51 and f.bad == 1
+    assert [p.line for p in f.problems] == [151]  # counted from the file's start, not the appended part
+    assert totals(store)[1] == 151
+
+
+def test_incomplete_last_line_waits_for_its_end(tmp_path, store):
+    log = tmp_path / "app.jsonl"
+    log.write_text(app_line(0) + "\n" + app_line(1)[:30])
+    res = store.import_paths([log], catalog=CATALOG)
+    assert res.new == 1 and res.bad == 0
+    assert any(p.kind == "skipped" for p in res.files[0].problems)
+    log.write_text(app_line(0) + "\n" + app_line(1) + "\n")
+    res = store.import_paths([log], catalog=CATALOG)
+    assert res.files[0].status == "appended" and res.new == 1
+    assert totals(store)[1] == 2
+
+
+def test_shrunk_or_replaced_file_is_read_again_whole(tmp_path, store):
+    log = write(tmp_path / "app.jsonl", [app_line(i) for i in range(10)])
+    store.import_paths([log], catalog=CATALOG)
+    write(log, [app_line(i, inp=5) for i in range(3)])  # shorter, different content
+    res = store.import_paths([log], catalog=CATALOG)
+    assert res.files[0].status == "reread"
+    count, req, inp, _ = totals(store)
+    assert (count, req, inp) == (3, 3, 15)  # the old 10 rows are gone, nothing twice
+
+
+def test_streaming_snapshot_then_final_line_keeps_the_largest(tmp_path, store):
+    t = tmp_path / "projects/p/s.jsonl"
+    write(t, [cc_line(out=3)])
+    store.import_paths([t], catalog=CATALOG)
+    with open(t, "a") as f:
+        f.write(cc_line(out=250) + "\n")
+    res = store.import_paths([t], catalog=CATALOG)
+    assert res.replaced == 1 and res.new == 0
+    assert totals(store)[3] == 250
+
+
+def test_dedup_across_files_largest_and_main_thread_win(tmp_path, store):
+    a = write(tmp_path / "projects/p/a.jsonl", [cc_line("m1", "r1", out=50), cc_line("m2", "r2", out=500, side=True)])
+    b = write(tmp_path / "projects/p/b.jsonl", [cc_line("m1", "r1", out=80), cc_line("m2", "r2", out=40)])
+    res = store.import_paths([a, b], catalog=CATALOG)
+    assert res.new == 2 and res.replaced == 2
+    rows = dict(store.conn.execute("SELECT output, main FROM usage").fetchall())
+    assert rows == {80: 1, 40: 1}  # m1: larger copy; m2: the main-thread copy beats a larger sidechain replay
+    res = store.import_paths([b, a], catalog=CATALOG)  # nothing changed: nothing read
+    assert res.new == res.replaced == 0
+
+
+def test_missing_request_id_dedups_on_message_id_across_files(tmp_path, store):
+    a = write(tmp_path / "projects/p/a.jsonl", [cc_line("m9", None, out=10)])
+    b = write(tmp_path / "projects/p/b.jsonl", [cc_line("m9", None, out=12)])
+    store.import_paths([a, b], catalog=CATALOG)
+    assert totals(store)[:2] == (1, 1)
+    assert totals(store)[3] == 12
+
+
+def test_unrelated_binary_empty_files_are_reported_not_imported(tmp_path, store):
+    d = tmp_path / "mixed"
+    write(d / "notes.txt", ["just some notes", "nothing else"])
+    (d / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
+    (d / "empty.jsonl").write_text("")
+    (d / "image.png").write_bytes(b"\x89PNG")
+    res = store.import_paths([d], catalog=CATALOG)
+    reasons = {Path(f.path).name: f.reason for f in res.files}
+    assert "binary" in reasons["blob.bin"] and "empty" in reasons["empty.jsonl"]
+    assert "not a recognised usage log" in reasons["notes.txt"] and ".png" in reasons["image.png"]
+    assert store.is_empty()
+
+
+def test_bad_values_keep_every_good_line(tmp_path, store):
+    lines = [app_line(0), "{not json", json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "x", "model": 5, "usage": {}}),
+             json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "y", "model": "claude-sonnet-4-6",
+                         "usage": {"input_tokens": -5, "output_tokens": 1}}),
+             app_line(1)]
+    log = tmp_path / "app.jsonl"
+    log.write_bytes(("\n".join(lines) + "\n").encode() + b'{"ts": "\xff\xfe"}\n' + (app_line(2) + "\n").encode())
+    res = store.import_paths([log], fmt="messages", catalog=CATALOG)
+    f = res.files[0]
+    assert f.new == 3
+    assert sorted(p.line for p in f.problems if p.kind == "bad") == [2, 3, 4, 6]
+    assert any("negative" in p.reason for p in f.problems)
+    assert store.problems(str(log.resolve()))[0].line == 2
+
+
+def test_file_vanishing_mid_import_is_reported_others_kept(tmp_path, store):
+    files = [write(tmp_path / f"logs/{n}.jsonl", [app_line(i + 10 * k) for i in range(5)]) for k, n in enumerate("abc")]
+
+    def progress(p):
+        if p.files_done == 1 and files[1].exists():
+            files[1].unlink()  # b.jsonl disappears after a.jsonl was read, before it is opened
+
+    res = store.import_paths([tmp_path / "logs"], catalog=CATALOG, progress=progress, workers=1)
+    status = {Path(f.path).name: f.status for f in res.files}
+    assert status == {"a.jsonl": "new", "b.jsonl": "vanished", "c.jsonl": "new"}
+    assert totals(store)[1] == 10
+
+
+def test_since_keeps_later_records_and_remembers_no_offset(tmp_path, store):
+    from datetime import datetime, timezone
+
+    log = write(tmp_path / "app.jsonl", [app_line(0, ts="2026-10-01T00:00:00Z"), app_line(1, ts="2026-11-02T00:00:00Z")])
+    res = store.import_paths([log], catalog=CATALOG, since=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    assert res.new == 1 and res.files[0].skipped == {"before --since": 1}
+    res = store.import_paths([log], catalog=CATALOG)  # a full import later still gets the October line
+    assert totals(store)[1] == 2
+
+
+def test_locked_database_is_a_clear_error(tmp_path):
+    db = tmp_path / "p.db"
+    Store(db).close()
+    holder = sqlite3.connect(db)
+    holder.execute("BEGIN IMMEDIATE")
+    log = write(tmp_path / "app.jsonl", [app_line(0)])
+    store = Store(db, busy_timeout_s=0.05)
+    with pytest.raises(PlannerError, match="locked"):
+        store.import_paths([log], catalog=CATALOG)
+    holder.rollback()
+    assert store.import_paths([log], catalog=CATALOG).new == 1  # and nothing was lost or half-written
+
+
+def test_read_only_database_is_a_clear_error(tmp_path):
+    db = tmp_path / "p.db"
+    Store(db).close()
+    store = Store(db, readonly=True)
+    with pytest.raises(PlannerError, match="read-only"):
+        store.import_paths([write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "p.db"
+    bad.write_text("this is not sqlite " * 100)
+    with pytest.raises(PlannerError, match="not a planner database"):
+        Store(bad)
+
+
+def test_minute_series_excludes_batch_and_keeps_buckets(store):
+    import_samples(store, CATALOG)
+    rows = store.minute_series()
+    batch_minute = 1763517600000  # 2026-11-19T02:00Z: every batch result carries this time
+    assert not [r for r in rows if r.minute_ms == batch_minute and r.bucket_seconds == 0]
+    assert {r.bucket_seconds for r in rows} >= {0, 86400}
+    assert sum(r.requests for r in rows if r.bucket_seconds == 0) == 4431 - 45
+
+
+def test_kill_mid_import_leaves_whole_files_and_reimport_gives_right_totals(tmp_path):
+    logs = tmp_path / "logs"
+    for k in range(30):
+        write(logs / f"f{k:02d}.jsonl", [app_line(i + 100 * k) for i in range(20)])
+    db = tmp_path / "killed.db"
+    script = textwrap.dedent(f"""
+        import os, signal, pricing
+        import planner.store as st
+        st.TXN_FILES = 4   # commit every 4 files, so the kill lands after some commits
+        s = st.Store({str(db)!r})
+        def progress(p):
+            if p.files_done == 11:
+                os.kill(os.getpid(), signal.SIGKILL)
+        s.import_paths([{str(logs)!r}], catalog=pricing.load_catalog(), progress=progress, workers=1)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    store = Store(db)
+    per_file = store.conn.execute("SELECT source_id, count(*) FROM usage GROUP BY source_id").fetchall()
+    assert len(per_file) == 8 and all(n == 20 for _, n in per_file)  # 2 whole transactions, no partial file
+    assert store.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 8
+    res = store.import_paths([logs], catalog=CATALOG)
+    assert res.new == 22 * 20 and res.duplicate == 0
+    assert totals(store)[1] == 600
+    clean = Store(tmp_path / "clean.db")
+    clean.import_paths([logs], catalog=CATALOG)
+    assert totals(clean) == totals(store)
+
+
+def test_ledger_prices_each_request_in_its_own_band(tmp_path, store):
+    # Sonnet 4.5 above 200K prompt tokens: the whole request at the long-context price.
+    small = {"input_tokens": 150_000, "output_tokens": 1000}
+    big = {"input_tokens": 250_000, "output_tokens": 1000}
+    lines = [json.dumps({"ts": "2026-11-01T10:00:00Z", "id": f"m{i}", "model": "claude-sonnet-4-5-20250929", "usage": u})
+             for i, u in enumerate([small, big])]
+    store.import_paths([write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
+    led = ledger.summarize(store, CATALOG, by="model")
+    when = pricing.price_usage
+    expected = sum(when(CATALOG, "claude-sonnet-4-5-20250929", pricing.Usage(input_tokens=u["input_tokens"],
+                                                                              output_tokens=1000), ledger_date()).total
+                   for u in (small, big))
+    assert led.totals.cost_usd == expected
+    # not the same as pricing the sum (400K prompt -> both at the band) nor both standard
+    both_band = when(CATALOG, "claude-sonnet-4-5-20250929", pricing.Usage(input_tokens=400_000, output_tokens=2000),
+                     ledger_date()).total
+    assert led.totals.cost_usd != both_band
+
+
+def ledger_date():
+    from datetime import date
+
+    return date(2026, 11, 1)
+
+
+def test_unknown_model_is_counted_and_named_never_zero_cost(tmp_path, store):
+    lines = [app_line(0, model="claude-imaginary-9"), app_line(1)]
+    store.import_paths([write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
+    led = ledger.summarize(store, CATALOG, by="model")
+    assert led.unpriced_models == ["claude-imaginary-9"]
+    row = {r.key: r for r in led.rows}["claude-imaginary-9"]
+    assert row.unpriced_requests == 1 and row.requests == 1 and row.cost_usd == 0
+    assert led.totals.unpriced_requests == 1 and "claude-imaginary-9" in led.warnings[0]
+
+
+@pytest.mark.parametrize("tz,expected", [
+    ("UTC", {"2026-11-01": 2, "2026-11-02": 1}),
+    ("Europe/Berlin", {"2026-11-01": 1, "2026-11-02": 2}),   # UTC+1 in November
+    ("Asia/Kolkata", {"2026-11-01": 1, "2026-11-02": 2}),    # UTC+5:30
+    ("America/Los_Angeles", {"2026-10-31": 1, "2026-11-01": 1, "2026-11-02": 1}),  # PDT until Nov 1 09:00Z, then PST
+])
+def test_days_fall_in_the_requested_time_zone(tmp_path, store, tz, expected):
+    stamps = ["2026-11-01T06:00:00Z", "2026-11-01T23:30:00Z", "2026-11-02T10:00:00Z"]
+    store.import_paths([write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG)
+    led = ledger.summarize(store, CATALOG, by="day", tz=tz)
+    assert {r.key: r.requests for r in led.rows} == expected
+    assert led.totals.cost_usd == ledger.summarize(store, CATALOG, by="model").totals.cost_usd
+
+
+def test_since_until_are_local_days(tmp_path, store):
+    from datetime import date
+
+    stamps = ["2026-11-01T06:00:00Z", "2026-11-01T23:30:00Z", "2026-11-02T10:00:00Z"]
+    store.import_paths([write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG)
+    d = date(2026, 11, 2)
+    assert ledger.summarize(store, CATALOG, since=d, until=d, tz="UTC").totals.requests == 1
+    assert ledger.summarize(store, CATALOG, since=d, until=d, tz="Europe/Berlin").totals.requests == 2
+
+
+def test_reconcile_samples_against_the_cost_report(store):
+    import_samples(store, CATALOG)
+    rows = ledger.reconcile(store, CATALOG)
+    off = [r for r in rows if r.status != "match"]
+    # the one request lost in the truncated app line (sample_logs/README.md)
+    assert [(r.day, r.model) for r in off] == [("2026-11-11", "claude-haiku-5-5")]
+    assert off[0].billed_usd > off[0].computed_usd
+    assert len(rows) == 146
