@@ -1,0 +1,193 @@
+"""The planner dashboard: five screens (modes) over the catalog, the store and live probes.
+
+The outside world comes in through the constructor (database path, override files, today, the
+environment for the API key, a clock), so tests pass a temporary store, a frozen day and a fake
+API. Screens load their data in thread workers and cache it per app generation; an import or an
+override edit bumps the generation so every screen reloads once when next shown.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from planner.tui.commands import PlannerCommands
+from planner.tui.messages import DataChanged, StoreReady
+from planner.tui.screens.limits import LimitsScreen
+from planner.tui.screens.overview import OverviewScreen
+from planner.tui.screens.plan import PlanScreen
+from planner.tui.screens.pricing import PricingScreen
+from planner.tui.screens.usage import UsageScreen
+
+THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "tokyo-night", "solarized-light")
+SCREENS_BY_KEY = (("1", "overview", "Overview"), ("2", "usage", "Usage"), ("3", "limits", "Limits"),
+                  ("4", "pricing", "Pricing"), ("5", "plan", "Plan"))
+
+
+class PlannerApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "planner"
+    COMMANDS = App.COMMANDS | {PlannerCommands}
+    MODES = {"overview": OverviewScreen, "usage": UsageScreen, "limits": LimitsScreen,
+             "pricing": PricingScreen, "plan": PlanScreen}
+    DEFAULT_MODE = "overview"
+    BINDINGS = [
+        *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", tooltip=f"Show the {title} screen")
+          for key, mode, title in SCREENS_BY_KEY),
+        Binding("i", "import_logs", "Import", id="import", tooltip="Import usage logs (a file or folder)"),
+        Binding("e", "export", "Export", id="export", tooltip="Export the current view as Markdown, CSV or JSON"),
+        Binding("t", "next_theme", "Theme", id="theme", tooltip="Switch to the next colour theme"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="List every key binding"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit planner"),
+    ]
+
+    def __init__(self, db: Path, pricing: Sequence[Path] = (), today: date | None = None, *,
+                 environ: Mapping[str, str] | None = None, clock: Callable[[], datetime] | None = None,
+                 catalog=None, samples: Path | None = None, scenario: Path | None = None) -> None:
+        super().__init__()
+        from planner import paths
+
+        self.db = Path(db)
+        self.pricing_files = [Path(p) for p in pricing]
+        self.today = today or date.today()
+        self.environ = dict(os.environ if environ is None else environ)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.samples = samples or paths.sample_logs_dir()
+        self.scenario_path = scenario
+        self.catalog = catalog if catalog is not None else self.load_catalog()
+        self.cache: dict[str, tuple[int, object]] = {}
+        self.generation = 0
+        self.store_ready = threading.Event()
+        self.imported_samples = None
+        self.sub_title = str(self.db)
+
+    def load_catalog(self):
+        import pricing
+
+        from planner import paths
+
+        return pricing.load_catalog(overrides=[paths.overrides_path(), *self.pricing_files])
+
+    def overrides_target(self) -> Path:
+        """Where edits are saved: the single --pricing file, else the user's overrides file."""
+        from planner import paths
+
+        return self.pricing_files[0] if len(self.pricing_files) == 1 else paths.overrides_path()
+
+    @property
+    def api_key(self) -> str | None:
+        return self.environ.get("ANTHROPIC_API_KEY") or None
+
+    @property
+    def base_url(self) -> str:
+        return self.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < 110, "-narrow")
+
+    def on_mount(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
+        for warning in self.catalog.warnings:
+            self.notify(warning, title="override file not applied", severity="warning", timeout=10)
+        self.prepare_store()
+
+    @work(thread=True, exclusive=True, group="store", name="open store")
+    def prepare_store(self) -> None:
+        """First run: import the bundled sample logs into an empty store (no key, no network)."""
+        from planner.tui import data as D
+
+        try:
+            summary = None
+            if D.store_is_empty(self.db):
+                summary = D.import_samples(self.db, self.catalog)
+            self.post_message(StoreReady(summary))
+        finally:
+            self.store_ready.set()  # screens waiting on the store go on (and report any error)
+
+    @on(StoreReady)
+    def _store_ready(self, message: StoreReady) -> None:
+        s = message.imported
+        if s is not None:
+            self.imported_samples = s
+            self.notify(f"{s.new:,} records from {len(s.files)} files; {s.duplicate:,} duplicates, {s.bad:,} bad lines",
+                        title="imported the bundled sample data")
+
+    @on(DataChanged)
+    def _data_changed(self, message: DataChanged) -> None:
+        self.generation += 1
+        self.cache.clear()
+        screen = self.screen
+        if hasattr(screen, "reload"):
+            screen.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One funnel for worker errors: a notification with the message (it carries the numbers)."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{error}", title=f"{event.worker.name or 'worker'} failed", severity="error", timeout=15)
+            for widget in self.screen.query("*"):
+                if widget.loading:
+                    widget.loading = False
+
+    # actions -------------------------------------------------------------------------------
+    def action_import_logs(self) -> None:
+        from planner.tui.screens.dialogs import ImportDialog
+
+        def done(summary) -> None:
+            if summary is not None:
+                self.post_message(DataChanged("import"))
+
+        self.push_screen(ImportDialog(), done)
+
+    def action_export(self) -> None:
+        from planner.tui.screens.dialogs import ExportDialog
+
+        screen = self.screen
+        table = screen.export_table() if hasattr(screen, "export_table") else None
+        if table is None:
+            self.notify("nothing to export on this screen yet", severity="warning")
+            return
+        name = getattr(screen, "SCREEN_TITLE", "view").lower()
+        self.push_screen(ExportDialog(table, screen.export_payload(), name, self.today))
+
+    def action_export_as(self, fmt: str) -> None:
+        from planner.tui.screens.dialogs import write_export
+
+        screen = self.screen
+        table = screen.export_table() if hasattr(screen, "export_table") else None
+        if table is None:
+            self.notify("nothing to export on this screen yet", severity="warning")
+            return
+        name = getattr(screen, "SCREEN_TITLE", "view").lower()
+        path = Path.cwd() / f"planner-{name}-{self.today.isoformat()}.{fmt}"
+        write_export(self, table, screen.export_payload(), fmt, path)
+
+    def action_next_theme(self) -> None:
+        names = [t for t in THEMES if t in self.available_themes]
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"theme: {self.theme}")
+
+    def action_help(self) -> None:
+        from planner.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_probe_now(self) -> None:
+        self.switch_mode("limits")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_probe_now", lambda: None)())
+
+    def action_edit_price(self) -> None:
+        self.switch_mode("pricing")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_edit", lambda: None)())
+
+    def action_open_scenario(self) -> None:
+        self.switch_mode("plan")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_open", lambda: None)())

@@ -1,0 +1,209 @@
+"""What each screen shows, computed from the core. Plain functions called from thread workers:
+each opens its own Store (SQLite connections belong to one thread) and returns plain data.
+Nothing here touches a widget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+SOURCE_LOG = "imported log"
+SOURCE_CATALOG = "catalog"
+SOURCE_LIVE = "live header"
+SOURCE_ESTIMATE = "estimate"
+
+
+def open_store(db: Path):
+    from planner.store import Store
+
+    return Store(db)
+
+
+def day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=timezone.utc)
+
+
+def day_end(d: date) -> datetime:
+    return datetime.combine(d, time.max, tzinfo=timezone.utc)
+
+
+def is_sample_only(sources: list, samples: Path) -> bool:
+    """True when every imported source is a bundled sample file (the banner stays until the
+    user imports their own)."""
+    root = str(samples.resolve())
+    return bool(sources) and all(str(Path(s.path).resolve()).startswith(root) for s in sources)
+
+
+def as_of_day(daily: list[tuple[date, Decimal]], today: date) -> tuple[date, str | None]:
+    """The day month-to-date and the projection are based on: today, unless the data ends
+    before this month began (sample data), then the last day with data, said out loud."""
+    days = [d for d, amount in daily]
+    if not days:
+        return today, None
+    last = max(days)
+    if last < today.replace(day=1):
+        return last, f"as of {last.isoformat()}, the last day with data (today is {today.isoformat()})"
+    return today, None
+
+
+@dataclass
+class GroupGauge:
+    group: str
+    name: str
+    tier: str                  # tier compared against, or "live"
+    source: str                # "catalog" or "live header"
+    dims: dict[str, Any]       # dim -> DimHeadroom
+    binding: str | None
+    fits: bool | None
+    peak_source: str           # where the peaks came from ("imported log: request-level")
+
+
+@dataclass
+class OverviewData:
+    today: date
+    as_of: date
+    as_of_note: str | None
+    forecast: Any | None                      # projection.spend.Forecast; None without data
+    month: list[tuple[date, Decimal]]         # daily spend this month up to as_of
+    by_model: Any | None                      # ledger.Ledger (month to date, by model)
+    gauges: list[GroupGauge]
+    recommendation: Any | None                # tiers.Recommendation
+    sample_only: bool
+    unpriced: list[str] = field(default_factory=list)
+    record_days: int = 0
+
+
+def overview(db: Path, catalog, today: date, samples: Path, *, store=None) -> OverviewData:
+    from planner import ledger
+    from planner.projection import demand, headroom, spend, tiers
+
+    own = store is None
+    store = store or open_store(db)
+    try:
+        daily = ledger.daily_spend(store, catalog)
+        as_of, note = as_of_day(daily, today)
+        sources = store.sources()
+        if not daily:
+            return OverviewData(today, as_of, note, None, [], None, [], None, is_sample_only(sources, samples))
+        fc = spend.forecast(daily, as_of)
+        month = spend.month_series(daily, as_of)
+        by_model = ledger.summarize(store, catalog, since=as_of.replace(day=1), until=as_of, by="model")
+        peaks = demand.peaks(minute_tuples(store.minute_series()), catalog)
+        live = live_limits(store)
+        rec = tiers.recommend(peaks, fc.projected, catalog, as_of)
+        gauges = _gauges(peaks, catalog, as_of, rec.tier, live, headroom)
+        return OverviewData(today, as_of, note, fc, month, by_model, gauges, rec, is_sample_only(sources, samples),
+                            list(by_model.unpriced_models), len(daily))
+    finally:
+        if own:
+            store.close()
+
+
+def minute_tuples(rows):
+    """MinuteRow (a slots dataclass) -> the tuples demand.peaks unpacks."""
+    for r in rows:
+        yield (r.minute_ms, r.model, r.requests, r.input_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read,
+               r.output_tokens, r.bucket_seconds) if not isinstance(r, tuple) else r
+
+
+def _gauges(peaks: dict, catalog, at: date, tier: str, live: dict, headroom) -> list[GroupGauge]:
+    in_force = [t.id for t in catalog.tiers_at(at) if t.id != "custom"]
+    compare = tier if tier in in_force else (in_force[-1] if in_force else tier)
+    out = []
+    for group, gd in sorted(peaks.items()):
+        rows = headroom.headroom({group: gd}, catalog, at, live={group: live[group]} if group in live else None,
+                                 tiers=[compare])
+        row = rows[0]  # the live row comes first when there is one
+        name = group if group.startswith("unknown:") else catalog.group_name(group)
+        out.append(GroupGauge(group, name, row.tier, row.source, row.dims, row.binding, row.fits,
+                              f"{SOURCE_LOG}: {', '.join(gd.sources) or 'no traffic'}"))
+    return out
+
+
+def live_limits(store) -> dict:
+    """{group: {"rpm","itpm","otpm": limit}} from the latest probe snapshots, or {} when the
+    probe history is not available or empty."""
+    try:
+        from planner.probe import history
+    except ImportError:
+        return {}
+    fn = getattr(history, "latest_live_limits", None)
+    if fn is None:
+        return {}
+    try:
+        return fn(store) or {}
+    except Exception:  # noqa: BLE001 - a broken history must not take the overview down
+        return {}
+
+
+@dataclass
+class UsageData:
+    by: str
+    ledger: Any
+    sources: list
+
+
+def usage(db: Path, catalog, by: str, *, store=None) -> UsageData:
+    from planner import ledger
+
+    own = store is None
+    store = store or open_store(db)
+    try:
+        return UsageData(by, ledger.summarize(store, catalog, by=by), store.sources())
+    finally:
+        if own:
+            store.close()
+
+
+def import_paths(db: Path, catalog, paths: list[Path], fmt: str | None, progress: Callable, cancel) -> Any:
+    store = open_store(db)
+    try:
+        return store.import_paths(paths, fmt=fmt, catalog=catalog, progress=progress, cancel=cancel)
+    finally:
+        store.close()
+
+
+def import_samples(db: Path, catalog, progress: Callable | None = None, cancel=None) -> Any:
+    from planner import store as store_mod
+
+    store = open_store(db)
+    try:
+        return store_mod.import_samples(store, catalog, progress=progress, cancel=cancel)
+    finally:
+        store.close()
+
+
+def store_is_empty(db: Path) -> bool:
+    store = open_store(db)
+    try:
+        return store.is_empty()
+    finally:
+        store.close()
+
+
+def price_rows(catalog, at: date) -> list[dict]:
+    """One row per model with the price in force at `at` (the `planner prices` rows)."""
+    from planner.commands.prices import _row
+
+    return [_row(m, m.price_at(at), catalog.overridden) for m in catalog.models.values()]
+
+
+def limit_rows(catalog, at: date) -> list[dict]:
+    rows = []
+    for tier in catalog.tiers_at(at):
+        for group in catalog.groups():
+            lim = catalog.limits_at(group, tier.id, at)
+            if lim is None:
+                continue
+            rows.append({"group": group, "group_name": catalog.group_name(group), "tier": tier.id,
+                         "rpm": lim.rpm, "itpm": lim.itpm, "otpm": lim.otpm, "cache_reads_count": lim.cache_reads_count,
+                         "effective": lim.effective, "source": lim.source,
+                         "overridden": f"limit:{group}:{tier.id}" in catalog.overridden})
+    return rows
+
+
+def next_day(d: date) -> date:
+    return d + timedelta(days=1)

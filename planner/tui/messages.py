@@ -1,0 +1,22 @@
+"""App-wide messages (past tense). Screen-specific ones live in their screen's module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class StoreReady(Message):
+    """The store is open and holds data; `imported` is the sample import's summary on a first run."""
+
+    imported: Any | None
+
+
+@dataclass
+class DataChanged(Message):
+    """An import or an override edit changed what the screens show; cached views are stale."""
+
+    reason: str

@@ -1,0 +1,326 @@
+"""Limits: a live probe panel per model group (limit, remaining, used %, a ticking reset
+countdown, the tier the limits match), "probe now" and auto-probe every N seconds (the next probe
+is scheduled when the last one finishes, so probes never overlap), a history plot of remaining
+capacity from saved snapshots, and the catalog's tier table beside it. Without a key: an empty
+state that says how to set one."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static, Switch
+
+from planner.report import Column, Table
+from planner.tui import data as D
+from planner.tui.format import UNKNOWN, pct, plain
+from planner.tui.screens.base import PlannerScreen
+from planner.tui.widgets.plots import HistoryPlot
+
+HEADER_DIMS = (("requests", "RPM"), ("input_tokens", "ITPM"), ("output_tokens", "OTPM"), ("tokens", "TPM"))
+STATUS_TEXT = {"ok": "ok", "rate_limited": "rate limited (429)", "spend_cap": "spend cap reached", "error": "error"}
+
+
+def probe_models(catalog) -> dict[str, str]:
+    """One current model per rate-limit group: {group: model id} (the probe's cheapest call)."""
+    out: dict[str, str] = {}
+    for model in catalog.models.values():
+        if model.status == "current" and model.group and model.group not in out:
+            out[model.group] = model.id
+    return out
+
+
+def countdown(seconds: float | None) -> str:
+    if seconds is None:
+        return UNKNOWN
+    s = int(round(seconds))
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+class ProbePanel(Static):
+    """One group's last probe result; re-rendered every second so the reset countdown ticks."""
+
+    def __init__(self, group: str, name: str, result, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.group, self.result = group, result
+        self.border_title = name
+        self.border_subtitle = f"{result.model} · {D.SOURCE_LIVE}"
+
+    def lines(self) -> list[str]:
+        r = self.result
+        now = self.app.clock()
+        out = [f"status: {STATUS_TEXT.get(r.status, r.status)}" + ("" if r.status == "ok" else f" — {r.explanation}")]
+        for key, label in HEADER_DIMS:
+            d = r.limits.get(key)
+            if d is None:
+                continue
+            rounded = "≈" if d.rounded else ""
+            out.append(f"{label:<4} limit {plain(d.limit):>10}  remaining {rounded}{plain(d.remaining):>10}  "
+                       f"used {pct(d.used_fraction()):>4}  reset in {countdown(d.seconds_to_reset(now))}")
+        tier = r.tier or "cannot tell"
+        out.append(f"tier match: {tier}" + (f" ({r.tier_reason})" if r.tier_reason else ""))
+        return out
+
+    def render(self) -> Content:
+        return Content("\n").join(Content(line) for line in self.lines())
+
+
+class LimitsScreen(PlannerScreen):
+    SCREEN_TITLE = "Limits"
+    AUTO_FOCUS = "#tier-table"
+    BINDINGS = [
+        Binding("r", "probe_now", "Probe now", id="limits.probe", tooltip="Probe every model group's live limits now"),
+        Binding("a", "toggle_auto", "Auto-probe", id="limits.auto", tooltip="Probe every N seconds (no overlap)"),
+    ]
+
+    @dataclass
+    class ProbeFinished(Message):
+        results: list
+        saved: int
+
+    @dataclass
+    class HistoryLoaded(Message):
+        series: dict
+        count: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list = []
+        self.auto_timer = None
+        self.probing = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="limits"):
+            yield Static("Limits — live rate-limit headers", classes="screen-title")
+            yield Static("", id="no-key", classes="empty-state")
+            with Horizontal(id="probe-bar"):
+                yield Label("auto-probe", classes="field-label")
+                yield Switch(False, id="auto-switch")
+                yield Label("every", classes="field-label")
+                yield Input("60", id="auto-seconds", type="integer")
+                yield Label("s   r = probe now", classes="field-label")
+                yield Static("", id="probe-status")
+            yield Grid(id="probe-panels")
+            with Horizontal(id="limits-lower"):
+                with Vertical(id="history-box"):
+                    yield Select([], prompt="group", id="history-group")
+                    yield HistoryPlot(id="history-plot")
+                yield DataTable(id="tier-table", zebra_stripes=True, cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        app = self.app
+        has_key = app.api_key is not None
+        no_key = self.query_one("#no-key", Static)
+        no_key.display = not has_key
+        no_key.update("No API key set. Set ANTHROPIC_API_KEY in your shell and start planner again, e.g.\n"
+                      "  export ANTHROPIC_API_KEY=sk-ant-...   (read from the environment only; never stored)\n"
+                      "Then press r to probe. Each probe is a 1-token request per model group.\n"
+                      "The tier table below is the catalog's; probe history shows saved snapshots.")
+        self.query_one("#probe-bar").display = has_key
+        groups = [(app.catalog.group_name(g), g) for g in probe_models(app.catalog)]
+        select = self.query_one("#history-group", Select)
+        select.set_options(groups)
+        if groups:
+            select.value = groups[0][1]
+        self.set_interval(1, self.tick)
+
+    def reload(self) -> None:
+        super().reload()
+        self.fill_tier_table()
+        self.load_history()
+
+    def tick(self) -> None:
+        for panel in self.query(ProbePanel):
+            panel.refresh()
+
+    def selected_group(self) -> str | None:
+        value = self.query_one("#history-group", Select).value
+        return None if value is Select.BLANK else str(value)
+
+    def fill_tier_table(self) -> None:
+        app = self.app
+        group = self.selected_group()
+        table = self.query_one("#tier-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Tier", "RPM", "ITPM", "OTPM", "Match")
+        if group is None:
+            return
+        matched = next((r.tier for r in self.results if r.group == group), None)
+        table.border_title = f"{app.catalog.group_name(group)}: limits per tier ({D.SOURCE_CATALOG})"
+        for tier in app.catalog.tiers_at(app.today):
+            lim = app.catalog.limits_at(group, tier.id, app.today)
+            if lim is None:
+                continue
+            table.add_row(tier.id, plain(lim.rpm), plain(lim.itpm), plain(lim.otpm),
+                          "◀ live" if tier.id == matched else "", key=tier.id)
+
+    @on(Select.Changed, "#history-group")
+    def _group_changed(self) -> None:
+        if self.is_mounted:
+            self.fill_tier_table()
+            self.load_history()
+
+    @work(thread=True, exclusive=True, group="history", name="probe history")
+    def load_history(self) -> None:
+        app = self.app
+        group = self.selected_group()
+        app.store_ready.wait()
+        series: dict[str, list] = {}
+        n = 0
+        try:
+            from planner.probe import history
+        except ImportError:
+            self.post_message(self.HistoryLoaded({}, 0))
+            return
+        store = D.open_store(app.db)
+        try:
+            snaps = history.snapshots(store, group=group, limit=500) if group else []
+        finally:
+            store.close()
+        for snap in snaps:
+            t = getattr(snap, "observed_at", None)
+            limits = getattr(snap, "limits", None) or {}
+            if t is None:
+                continue
+            n += 1
+            for key, label in HEADER_DIMS[:3]:
+                d = limits.get(key)
+                remaining = getattr(d, "remaining", None) if d is not None else None
+                limit = getattr(d, "limit", None) if d is not None else None
+                if remaining is not None and limit:
+                    series.setdefault(f"{label} remaining %", []).append((t.timestamp(), 100 * remaining / limit))
+        for points in series.values():
+            points.sort()
+        self.post_message(self.HistoryLoaded(series, n))
+
+    @on(HistoryLoaded)
+    def _history(self, m: HistoryLoaded) -> None:
+        plot = self.query_one(HistoryPlot)
+        if m.series:
+            t0 = min(p[0] for pts in m.series.values() for p in pts)
+            series = {k: [((x - t0) / 60, y) for x, y in pts] for k, pts in m.series.items()}
+            plot.replot(series, f"remaining capacity, % ({D.SOURCE_LIVE}; {m.count} snapshots; minutes)")
+        else:
+            plot.replot({}, "no probe snapshots yet (press r with a key set)")
+
+    # probing -------------------------------------------------------------------------------
+    def action_probe_now(self) -> None:
+        if self.app.api_key is None:
+            self.notify("set ANTHROPIC_API_KEY and start planner again", title="no API key", severity="warning")
+            return
+        if self.probing:
+            return
+        self.probing = True
+        self.query_one("#probe-panels").loading = not self.results
+        self.query_one("#probe-status", Static).update("probing…")
+        self.run_probes()
+
+    @work(exclusive=True, group="probe", name="probe")
+    async def run_probes(self) -> None:
+        from planner.probe.client import aprobe, host_of
+
+        app = self.app
+        results = []
+        for group, model in probe_models(app.catalog).items():
+            results.append(await aprobe(model, api_key=app.api_key, base_url=app.base_url, catalog=app.catalog,
+                                        clock=app.clock, max_retries=0))
+        saved = await asyncio.to_thread(self._save, results, host_of(app.base_url))
+        self.post_message(self.ProbeFinished(results, saved))
+
+    def _save(self, results: list, host: str) -> int:
+        try:
+            from planner.probe import history
+        except ImportError:
+            return 0
+        self.app.store_ready.wait()
+        store = D.open_store(self.app.db)
+        try:
+            for r in results:
+                history.save_snapshot(store, r, host)
+        finally:
+            store.close()
+        return len(results)
+
+    def on_worker_state_changed(self, event) -> None:
+        if event.worker.name == "probe" and event.state.name in ("ERROR", "CANCELLED"):
+            self.probing = False
+            self.query_one("#probe-panels").loading = False
+            self.query_one("#probe-status", Static).update("probe failed")
+            self.schedule_auto()
+
+    @on(ProbeFinished)
+    def _finished(self, m: ProbeFinished) -> None:
+        self.probing = False
+        self.results = m.results
+        grid = self.query_one("#probe-panels", Grid)
+        grid.loading = False
+        grid.remove_children()
+        grid.mount_all([ProbePanel(r.group or r.model, self.app.catalog.group_name(r.group) if r.group else r.model, r,
+                                   classes="probe-panel") for r in m.results])
+        bad = [r for r in m.results if r.status != "ok"]
+        stamp = self.app.clock().strftime("%H:%M:%S")
+        self.query_one("#probe-status", Static).update(f"last probe {stamp} UTC: {len(m.results) - len(bad)} ok, {len(bad)} not")
+        for r in bad:
+            self.notify(r.explanation, title=f"{r.model}: {STATUS_TEXT.get(r.status, r.status)}", severity="warning")
+        self.app.cache.pop("overview", None)  # live limits now feed the overview gauges
+        self.fill_tier_table()
+        self.load_history()
+        self.schedule_auto()
+
+    def schedule_auto(self) -> None:
+        if self.auto_timer is not None:
+            self.auto_timer.stop()
+            self.auto_timer = None
+        if self.query_one("#auto-switch", Switch).value:
+            self.auto_timer = self.set_timer(self.auto_seconds(), self.action_probe_now)
+
+    def auto_seconds(self) -> int:
+        try:
+            return max(5, int(self.query_one("#auto-seconds", Input).value))
+        except ValueError:
+            return 60
+
+    def action_toggle_auto(self) -> None:
+        switch = self.query_one("#auto-switch", Switch)
+        switch.value = not switch.value
+
+    @on(Switch.Changed, "#auto-switch")
+    def _auto(self, event: Switch.Changed) -> None:
+        if event.value:
+            self.notify(f"probing every {self.auto_seconds()} s", title="auto-probe on")
+            if not self.probing:
+                self.action_probe_now()
+        elif self.auto_timer is not None:
+            self.auto_timer.stop()
+            self.auto_timer = None
+
+    def export_table(self) -> Table | None:
+        rows = []
+        for r in self.results:
+            for key, label in HEADER_DIMS:
+                d = r.limits.get(key)
+                if d is None:
+                    continue
+                rows.append({"group": r.group, "model": r.model, "dimension": label, "limit": d.limit,
+                             "remaining": d.remaining, "reset": d.reset, "tier": r.tier, "status": r.status,
+                             "source": D.SOURCE_LIVE})
+        if not rows:
+            return None
+        cols = [Column("group", "Group"), Column("model", "Model"), Column("dimension", "Dim"),
+                Column("limit", "Limit", "right"), Column("remaining", "Remaining", "right"), Column("reset", "Reset"),
+                Column("tier", "Tier match"), Column("status", "Status"), Column("source", "Source")]
+        return Table(cols, rows, title="Live limits", notes=["source: live header (probe)"])
+
+    def export_payload(self):
+        return {"probes": [r.to_json() for r in self.results]} if self.results else None
+
+

@@ -1,0 +1,42 @@
+"""Terminal plots (textual-plotext). Each widget owns its plot: replot() clears, plots, refreshes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from textual_plotext import PlotextPlot
+
+
+class SpendPlot(PlotextPlot):
+    """Daily spend this month (imported log × catalog) and the straight-line projection (estimate)."""
+
+    def replot(self, month: list[tuple[date, Decimal]], forecast, days_in_month: int) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("daily spend, USD (imported log × catalog) and projection (estimate)")
+        if month:
+            xs = [d.day for d, _ in month]
+            plt.bar(xs, [float(v) for _, v in month], label="daily spend")
+            if forecast is not None and forecast.days_left:
+                last = xs[-1]
+                rate = float(forecast.run_rate)
+                plt.plot([last + i for i in range(1, forecast.days_left + 1)], [rate] * forecast.days_left,
+                         label="run rate (estimate)", marker="braille")
+            plt.xlim(0.5, days_in_month + 0.5)
+        self.refresh()
+
+
+class HistoryPlot(PlotextPlot):
+    """Remaining capacity over time from saved probe snapshots (live header)."""
+
+    def replot(self, series: dict[str, list[tuple[float, float]]], title: str) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        for label, points in series.items():
+            if points:
+                plt.plot([x for x, _ in points], [y for _, y in points], label=label, marker="braille")
+        self.refresh()
