@@ -362,7 +362,7 @@ def interpret(done: Attempted, *, model: str, endpoint: str, base_url: str, api_
         if isinstance(done.error, httpx.TimeoutException):
             reason = f"timed out after {timeout:g} s"
         result.explanation = f"{reason} ({result.host}), after {done.attempts} attempt(s)"
-        result.cost_source = "unknown (no response)"
+        result.cost_source = "no response"
         return _scrub(result, api_key)
 
     snap = parse_headers(resp.headers, now=now)
@@ -397,7 +397,7 @@ def interpret(done: Attempted, *, model: str, endpoint: str, base_url: str, api_
     else:
         result.explanation = _explain_error(status, kind, message, model, resp, done.attempts)
         if status >= 500 or status in (408, 409):
-            result.cost_usd, result.cost_source = None, "unknown (server error)"
+            result.cost_usd, result.cost_source = None, "server error"
 
     if endpoint == "count_tokens":
         seen = ", ".join(snap.headers_seen) if snap.headers_seen else "no rate-limit headers"
@@ -455,11 +455,11 @@ def _probe_cost(resp: httpx.Response, catalog: Any, model: str, at: datetime,
             raise ValueError("no usage object")
     except (ValueError, TypeError, AttributeError) as exc:
         warnings.append(f"probe cost unknown: response body has no readable usage ({exc})")
-        return None, "unknown (no usage in the response)"
+        return None, "no usage in the response"
     cost = price_usage(catalog, model, usage, at)
     if not cost.priced:
         warnings.append(f"probe cost unknown: {cost.reason}")
-        return None, "unknown (unpriced model)"
+        return None, "unpriced model"
     return cost.total, "catalog"
 
 
