@@ -67,7 +67,7 @@ class PlannerApp(App):
         self.generation = 0
         self.store_ready = threading.Event()
         self.imported_samples = None
-        self.sub_title = str(self.db)
+        self.sub_title = self.db.name  # the name only: snapshots must not depend on where tests run
 
     def load_catalog(self):
         import pricing

@@ -76,7 +76,7 @@ class OverviewData:
     record_days: int = 0
 
 
-def overview(db: Path, catalog, today: date, samples: Path, *, store=None) -> OverviewData:
+def overview(db: Path, catalog, today: date, samples: Path, *, store=None, now: datetime | None = None) -> OverviewData:
     from planner import ledger
     from planner.projection import demand, headroom, spend, tiers
 
@@ -92,7 +92,7 @@ def overview(db: Path, catalog, today: date, samples: Path, *, store=None) -> Ov
         month = spend.month_series(daily, as_of)
         by_model = ledger.summarize(store, catalog, since=as_of.replace(day=1), until=as_of, by="model")
         peaks = demand.peaks(minute_tuples(store.minute_series()), catalog)
-        live = live_limits(store)
+        live = live_limits(store, now)
         rec = tiers.recommend(peaks, fc.projected, catalog, as_of)
         gauges = _gauges(peaks, catalog, as_of, rec.tier, live, headroom)
         return OverviewData(today, as_of, note, fc, month, by_model, gauges, rec, is_sample_only(sources, samples),
@@ -123,7 +123,7 @@ def _gauges(peaks: dict, catalog, at: date, tier: str, live: dict, headroom) -> 
     return out
 
 
-def live_limits(store) -> dict:
+def live_limits(store, now: datetime | None = None) -> dict:
     """{group: {"rpm","itpm","otpm": limit}} from the latest probe snapshots, or {} when the
     probe history is not available or empty."""
     try:
@@ -134,7 +134,7 @@ def live_limits(store) -> dict:
     if fn is None:
         return {}
     try:
-        return fn(store) or {}
+        return fn(store, now=now) or {}
     except Exception:  # noqa: BLE001 - a broken history must not take the overview down
         return {}
 

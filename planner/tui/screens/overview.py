@@ -83,7 +83,7 @@ class OverviewScreen(PlannerScreen):
         app = self.app
         app.store_ready.wait()
         generation = app.generation
-        result = D.overview(app.db, app.catalog, app.today, app.samples)
+        result = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock())
         app.call_from_thread(app.cache.__setitem__, "overview", (generation, result))
         self.post_message(self.Loaded(result))
 

@@ -206,7 +206,7 @@ class PlanScreen(PlannerScreen):
 
     def show(self) -> None:
         r = self.result
-        self.query_one("#plan-title", Static).update(f"Plan — {r['scenario']} ({r['file']})")
+        self.query_one("#plan-title", Static).update(f"Plan — {r['scenario']} ({Path(r['file']).name})")
         self.query_one("#plan-cost", Static).update(
             f"Monthly cost [b]{usd(r['monthly_cost_usd'])}[/b]  [dim]{D.SOURCE_ESTIMATE}: scenario × {D.SOURCE_CATALOG} prices[/dim]")
         self.query_one("#plan-tier", Static).update(f"Recommended tier [b]{r['recommended_tier']}[/b]  [dim]{r['reason']}[/dim]")

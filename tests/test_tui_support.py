@@ -1,0 +1,78 @@
+"""Shared helpers for the dashboard tests (no tests here): a sample store built once per session,
+an app factory with a fixed day and no key, and a wait-until-loaded helper."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 23)
+FROZEN = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def build_sample_db(path: Path) -> Path:
+    import pricing
+    from planner.store import Store, import_samples
+
+    store = Store(path)
+    try:
+        import_samples(store, pricing.load_catalog())
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_db_master(tmp_path_factory) -> Path:
+    return build_sample_db(tmp_path_factory.mktemp("samples") / "planner.db")
+
+
+@pytest.fixture
+def sample_db(sample_db_master, tmp_path, monkeypatch) -> Path:
+    """A private copy of the sample store, and a private config dir (no user overrides)."""
+    monkeypatch.setenv("PLANNER_CONFIG_DIR", str(tmp_path / "config"))
+    db = tmp_path / "planner.db"
+    shutil.copy(sample_db_master, db)
+    return db
+
+
+def make_app(db: Path, *, today: date = TODAY, environ: dict | None = None, clock=None, **kw):
+    from planner.tui.app import PlannerApp
+
+    return PlannerApp(db, today=today, environ=environ or {}, clock=clock or (lambda: FROZEN),
+                      scenario=kw.pop("scenario", ROOT / "examples" / "launch.toml"), **kw)
+
+
+def busy(app) -> bool:
+    from textual.worker import WorkerState
+
+    if any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+        return True
+    return any(getattr(w, "loading", False) for w in app.screen.query("*"))
+
+
+async def settle(pilot, timeout: float = 30.0) -> None:
+    """Wait until no worker runs and nothing on the screen is loading (then one more refresh)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    await pilot.pause()
+    while busy(pilot.app):
+        if loop.time() > end:
+            raise AssertionError(f"{type(pilot.app.screen).__name__} still loading after {timeout} s")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def text_of(widget) -> str:
+    """The plain text a Static shows."""
+    content = widget.render()
+    return str(getattr(content, "plain", content))
+
+
+def table_rows(table) -> list[list[str]]:
+    return [[str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)]
