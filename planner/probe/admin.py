@@ -1,0 +1,251 @@
+"""Admin API reads (need `ANTHROPIC_ADMIN_KEY`, an `sk-ant-admin…` key): the configured rate limits
+(`planner limits --live`) and the Messages usage report pages (`planner import --admin-usage`).
+
+Response shapes, read defensively because the reference (§2.7, §5.1) documents them only in part:
+- `GET /v1/organizations/rate_limits`: a list page `{"data": [...], "has_more", "next_page"}`. Each
+  entry is a group with `group_type` (model_group | batch | files | skills | token_count |
+  web_search; `type` is accepted too), `models` (list of ids, or null) and `limits`, a list of
+  `{"type": "requests_per_minute" | "input_tokens_per_minute" | "output_tokens_per_minute" | ...,
+  "value": int}` (a plain `{type: value}` mapping is accepted too). Pagination follows `next_page`
+  (sent back as `page`); a page with `has_more` and `last_id` but no `next_page` is followed with
+  `after_id`, the convention of Anthropic's other list endpoints.
+- `GET /v1/organizations/usage_report/messages`: `{"data": [bucket...], "has_more", "next_page"}`.
+The admin key goes only to the configured base URL (same rules as the probe) and never into
+output, files or errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from planner.errors import PlannerError
+from planner.probe.client import (
+    ADMIN_KEY_ENV, DEFAULT_MAX_RETRIES, api_headers, check_base_url, host_of, mask_key, resolve_base_url,
+    send_with_retries,
+)
+
+RATE_LIMITS_PATH = "/v1/organizations/rate_limits"
+USAGE_REPORT_PATH = "/v1/organizations/usage_report/messages"
+USAGE_GROUP_BY = ("model", "service_tier", "context_window", "workspace_id", "api_key_id")
+BUCKET_LIMITS = {"1m": 1440, "1h": 168, "1d": 31}   # max buckets per page for each width
+LIMIT_TYPES = {"requests_per_minute": "rpm", "input_tokens_per_minute": "itpm", "output_tokens_per_minute": "otpm"}
+MAX_PAGES = 10_000
+
+
+def _iso(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _fail(resp: httpx.Response, what: str, api_key: str) -> PlannerError:
+    kind = message = None
+    try:
+        err = resp.json().get("error")
+        if isinstance(err, dict):
+            kind, message = err.get("type"), err.get("message")
+    except (ValueError, AttributeError):
+        pass
+    detail = f" ({kind}: {message})" if kind and message else (f" ({kind})" if kind else "")
+    status = resp.status_code
+    if status == 401:
+        text = f"{what}: the Admin API rejected {ADMIN_KEY_ENV} (HTTP 401){detail}; it needs an Admin key (sk-ant-admin...)"
+    elif status == 403:
+        text = f"{what}: {ADMIN_KEY_ENV} has no permission for this (HTTP 403){detail}"
+    elif status == 404:
+        text = f"{what}: not found at {host_of(str(resp.request.url))} (HTTP 404){detail}"
+    elif status == 429:
+        after = resp.headers.get("retry-after")
+        text = f"{what}: rate limited by the Admin API (HTTP 429){detail}" + (f"; retry after {after} s" if after else "")
+    elif 300 <= status < 400:
+        text = f"{what}: HTTP {status} redirect not followed, so the key is not sent elsewhere"
+    else:
+        text = f"{what}: HTTP {status}{detail}"
+    return PlannerError(text.replace(api_key, mask_key(api_key)) if api_key else text)
+
+
+def get_pages(path: str, params: dict[str, Any], *, api_key: str, base_url: str, client: httpx.Client | None = None,
+              what: str = "Admin API", progress: Callable[[int, int], Any] | None = None,
+              sleep: Callable[[float], Any] = time.sleep, timeout: float = 30.0,
+              max_retries: int = DEFAULT_MAX_RETRIES, rand: Callable[[], float] = random.random) -> list[dict]:
+    """GET every page of a list endpoint; PlannerError (one line, no key) on any failure."""
+    if not api_key:
+        raise PlannerError(f"{what} needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...)")
+    base_url = check_base_url(base_url)
+    url = base_url + path
+    headers = api_headers(api_key)
+    headers.pop("content-type")
+    own = client is None
+    client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+    pages: list[dict] = []
+    items = 0
+    cursor: dict[str, str] = {}
+    seen: set[tuple] = set()
+    try:
+        while True:
+            query = {**params, **cursor}
+            done = send_with_retries(lambda: client.get(url, params=query, headers=headers, follow_redirects=False),
+                                     max_retries=max_retries, sleep=sleep, rand=rand)
+            resp = done.response
+            if resp is None:
+                reason = type(done.error).__name__ if done.error is not None else "no response"
+                raise PlannerError(f"{what}: could not reach {host_of(base_url)} ({reason}) after {done.attempts} attempt(s)")
+            if resp.status_code != 200:
+                raise _fail(resp, what, api_key)
+            try:
+                page = resp.json()
+            except ValueError:
+                raise PlannerError(f"{what}: the response from {host_of(base_url)} is not JSON") from None
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise PlannerError(f"{what}: unexpected response shape (no \"data\" list)")
+            pages.append(page)
+            items += len(page["data"])
+            if progress is not None:
+                progress(len(pages), items)
+            cursor = _next_cursor(page)
+            if not cursor:
+                return pages
+            key = tuple(sorted(cursor.items()))
+            if key in seen or len(pages) >= MAX_PAGES:
+                raise PlannerError(f"{what}: pagination does not advance (page token repeated); stopped after {len(pages)} pages")
+            seen.add(key)
+    finally:
+        if own:
+            client.close()
+
+
+def _next_cursor(page: dict) -> dict[str, str]:
+    nxt = page.get("next_page")
+    if isinstance(nxt, str) and nxt:
+        return {"page": nxt}
+    if page.get("has_more") and isinstance(page.get("last_id"), str):
+        return {"after_id": page["last_id"]}
+    return {}
+
+
+# --- configured rate limits -------------------------------------------------------------------
+
+
+def fetch_rate_limits(*, api_key: str, base_url: str, client: httpx.Client | None = None,
+                      sleep: Callable[[float], Any] = time.sleep, page_size: int = 1000) -> list[dict]:
+    """Every rate-limit group entry of the organisation, all pages."""
+    pages = get_pages(RATE_LIMITS_PATH, {"limit": page_size}, api_key=api_key, base_url=base_url, client=client,
+                      what="rate limits", sleep=sleep)
+    return [e for p in pages for e in p["data"] if isinstance(e, dict)]
+
+
+def _limit_values(raw: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    pairs = raw.items() if isinstance(raw, dict) else (
+        ((x.get("type") or x.get("name"), x.get("value", x.get("limit"))) for x in raw if isinstance(x, dict))
+        if isinstance(raw, list) else ())
+    for kind, value in pairs:
+        if isinstance(kind, str) and isinstance(value, int) and not isinstance(value, bool):
+            out[kind] = value
+    return out
+
+
+def limit_rows(entries: list[dict], catalog: Any, at: datetime) -> list[dict]:
+    """One row per group entry: its catalog group, RPM/ITPM/OTPM, other limiters, and the tier the
+    values match in limits.toml ("custom" when none, with the differences)."""
+    from planner.probe.infer import infer_tier
+
+    rows = []
+    for e in entries:
+        kind = e.get("group_type") or e.get("type") or "unknown"
+        models = [m for m in (e.get("models") or []) if isinstance(m, str)]
+        values = _limit_values(e.get("limits"))
+        groups = list(dict.fromkeys(g for g in (catalog.group_of(m) for m in models) if g))
+        group = groups[0] if groups else None
+        dims = {dim: values.get(t) for t, dim in LIMIT_TYPES.items()}
+        other = {k: v for k, v in values.items() if k not in LIMIT_TYPES}
+        row = {"group_type": kind, "group": group, "group_name": catalog.group_name(group) if group else None,
+               "models": models, "rpm": dims["rpm"], "itpm": dims["itpm"], "otpm": dims["otpm"], "other": other,
+               "tier": None, "tier_reason": "", "mismatches": [], "source": "Admin API (configured limits)"}
+        if len(groups) > 1:
+            row["mismatches"].append(f"models span catalog groups {', '.join(groups)}; compared with {group}")
+        unknown = [m for m in models if catalog.resolve(m) is None]
+        if unknown:
+            row["mismatches"].append(f"not in the catalog: {', '.join(unknown)}")
+        if kind == "model_group" and group is not None:
+            match = infer_tier(catalog, group, {k: v for k, v in dims.items() if v is not None}, at)
+            row["tier"], row["tier_reason"] = match.tier, match.reason
+            row["mismatches"].extend(match.mismatches)
+        rows.append(row)
+    return rows
+
+
+def live_limits_command(args: argparse.Namespace) -> int:
+    """`planner limits --live`: the configured limits per group from the Admin API, compared with
+    the catalog. Uses args.format (table/json/csv/md), args.at (date for the comparison) and
+    ANTHROPIC_BASE_URL / args.base_url when present."""
+    from planner.commands._common import emit, load_catalog, parse_when
+    from planner.report import Column, Table
+
+    key = (os.environ.get(ADMIN_KEY_ENV) or "").strip()
+    if not key:
+        raise PlannerError(f"--live needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...); "
+                           "without one, run `planner probe` for the live headers of one model group")
+    base_url = resolve_base_url(getattr(args, "base_url", None))
+    catalog = load_catalog(args)
+    at = parse_when(getattr(args, "at", None)) or datetime.now(timezone.utc)
+    rows = limit_rows(fetch_rate_limits(api_key=key, base_url=base_url), catalog, at)
+    if getattr(args, "tier", None):
+        print("note: --tier is ignored with --live (the Admin API returns your organisation's limits)", file=sys.stderr)
+    table_rows = [{**r, "models": ", ".join(r["models"]) or "—",
+                   "other": ", ".join(f"{k} {v:,}" for k, v in r["other"].items()),
+                   "group_name": r["group_name"] or r["group_type"]} for r in rows]
+    notes = []
+    for r in rows:
+        for m in r["mismatches"]:
+            notes.append(f"{r['group_name'] or r['group_type']}: {m}")
+    notes += [f"source: {host_of(base_url)} {RATE_LIMITS_PATH} (configured limits, not live remaining) "
+              f"with key {mask_key(key)}; tiers from the catalog in force at {at.date()}",
+              "— = the API returned no value (unknown, not 0)"]
+    columns = [Column("group_name", "Group"), Column("models", "Models"), Column("rpm", "RPM", "right"),
+               Column("itpm", "ITPM", "right"), Column("otpm", "OTPM", "right"), Column("other", "Other limits"),
+               Column("tier", "Tier (catalog match)")]
+    payload = {"source": "admin api", "host": host_of(base_url), "at": at.date(), "groups": rows}
+    emit(Table(columns, table_rows, title="Configured rate limits (Admin API)", notes=notes), args.format,
+         payload=payload if args.format == "json" else None)
+    return 0
+
+
+# --- usage report -----------------------------------------------------------------------------
+
+
+def fetch_usage_report(since: datetime, until: datetime | None, *, api_key: str, base_url: str,
+                       client: httpx.Client | None = None, bucket_width: str = "1h",
+                       progress: Callable[[int, int], Any] | None = None,
+                       sleep: Callable[[float], Any] = time.sleep) -> list[dict]:
+    """Every page of `usage_report/messages` from `since` (to `until`, or now), grouped by model,
+    service tier, context window, workspace and API key. `progress(pages, buckets)` after each page."""
+    if bucket_width not in BUCKET_LIMITS:
+        raise PlannerError(f"bucket width must be one of {', '.join(BUCKET_LIMITS)}: {bucket_width!r}")
+    params: dict[str, Any] = {"starting_at": _iso(since), "bucket_width": bucket_width,
+                              "limit": BUCKET_LIMITS[bucket_width], "group_by[]": list(USAGE_GROUP_BY)}
+    if until is not None:
+        params["ending_at"] = _iso(until)
+    return get_pages(USAGE_REPORT_PATH, params, api_key=api_key, base_url=base_url, client=client,
+                     what="usage report", progress=progress, sleep=sleep)
+
+
+def write_usage_pages(pages: list[dict], dest: Path) -> Path:
+    """The pages as one JSON list (the shape `planner.usage.usage_report.parse` reads), written
+    atomically. Holds only what the API returned: no key, no headers."""
+    from planner.atomic import write_atomic
+
+    dest = Path(dest)
+    write_atomic(dest, json.dumps(pages, separators=(",", ":")).encode())
+    return dest
