@@ -65,6 +65,7 @@ class PlannerApp(App):
         self.catalog = catalog if catalog is not None else self.load_catalog()
         self.cache: dict[str, tuple[int, object]] = {}
         self.generation = 0
+        self.stale: set[str] = set()  # screens whose data changed without a new generation (a probe)
         self.store_ready = threading.Event()
         self.imported_samples = None
         self.sub_title = self.db.name  # the name only: snapshots must not depend on where tests run
@@ -127,6 +128,11 @@ class PlannerApp(App):
         screen = self.screen
         if hasattr(screen, "reload"):
             screen.reload()
+
+    def invalidate(self, screen: str) -> None:
+        """One screen's cached data is out of date (e.g. live limits feed the overview)."""
+        self.cache.pop(screen, None)
+        self.stale.add(screen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One funnel for worker errors: a notification with the message (it carries the numbers)."""

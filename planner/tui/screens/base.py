@@ -26,12 +26,13 @@ class PlannerScreen(Screen):
         self.sub_title = self.app.sub_title
 
     def on_screen_resume(self) -> None:
-        if self.loaded_generation != self.app.generation:
+        if self.loaded_generation != self.app.generation or self.SCREEN_TITLE.lower() in self.app.stale:
             self.reload()
 
     def reload(self) -> None:
         """Load (or reload) the data from workers. Subclasses override."""
         self.loaded_generation = self.app.generation
+        self.app.stale.discard(self.SCREEN_TITLE.lower())
 
     def export_table(self) -> Table | None:
         """The current view as a report Table (None: nothing to export yet)."""

@@ -271,7 +271,7 @@ class LimitsScreen(PlannerScreen):
         self.query_one("#probe-status", Static).update(f"last probe {stamp} UTC: {len(m.results) - len(bad)} ok, {len(bad)} not")
         for r in bad:
             self.notify(r.explanation, title=f"{r.model}: {STATUS_TEXT.get(r.status, r.status)}", severity="warning")
-        self.app.cache.pop("overview", None)  # live limits now feed the overview gauges
+        self.app.invalidate("overview")  # live limits now feed the overview gauges
         self.fill_tier_table()
         self.load_history()
         self.schedule_auto()
