@@ -270,11 +270,12 @@ def probe_request(model: str, endpoint: str, base_url: str) -> tuple[str, dict]:
 
 def probe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoint: str = "messages",
           client: httpx.Client | None = None, timeout: float = DEFAULT_TIMEOUT,
-          max_retries: int = DEFAULT_MAX_RETRIES, sleep: Callable[[float], Any] = time.sleep,
+          max_retries: int = DEFAULT_MAX_RETRIES, sleep: Callable[[float], Any] | None = None,
           clock: Callable[[], datetime] = _utcnow, catalog: Any = None,
           rand: Callable[[], float] = random.random) -> ProbeResult:
     """One probe of `model`'s group. Never raises for an HTTP outcome; PlannerError for a bad
-    base URL, endpoint or missing key."""
+    base URL, endpoint or missing key. `sleep` waits between retries (default time.sleep)."""
+    sleep = sleep or time.sleep
     if not api_key:
         raise PlannerError(f"no API key: set {API_KEY_ENV}")
     base_url = check_base_url(base_url)
