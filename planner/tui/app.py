@@ -100,7 +100,7 @@ class PlannerApp(App):
             self.notify(warning, title="override file not applied", severity="warning", timeout=10)
         self.prepare_store()
 
-    @work(thread=True, exclusive=True, group="store", name="open store")
+    @work(thread=True, exclusive=True, group="store", name="open store", exit_on_error=False)
     def prepare_store(self) -> None:
         """First run: import the bundled sample logs into an empty store (no key, no network)."""
         from planner.tui import data as D
@@ -137,8 +137,11 @@ class PlannerApp(App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One funnel for worker errors: a notification with the message (it carries the numbers)."""
         if event.state == WorkerState.ERROR:
+            from planner.errors import PlannerError
+
             error = event.worker.error
-            self.notify(f"{error}", title=f"{event.worker.name or 'worker'} failed", severity="error", timeout=15)
+            text = str(error) if isinstance(error, PlannerError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title=f"{event.worker.name or 'worker'} failed", severity="error", timeout=15)
             for widget in self.screen.query("*"):
                 if widget.loading:
                     widget.loading = False

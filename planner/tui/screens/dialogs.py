@@ -108,7 +108,7 @@ class ImportDialog(ModalScreen):
         self.query_one("#import-status", Static).update(f"importing {path} …")
         self.run_import(path, None if fmt is Select.BLANK else str(fmt))
 
-    @work(thread=True, exclusive=True, group="import", name="import")
+    @work(thread=True, exclusive=True, group="import", name="import", exit_on_error=False)
     def run_import(self, path: Path, fmt: str | None) -> None:
         from planner.tui import data as D
 

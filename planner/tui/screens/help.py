@@ -20,7 +20,7 @@ def all_bindings(app) -> list[tuple[str, str, str]]:
 
     add("everywhere", app.BINDINGS)
     for name, screen_cls in app.MODES.items():
-        add(name, getattr(screen_cls, "BINDINGS", []))
+        add(name, vars(screen_cls).get("BINDINGS", []))
     rows.append(("everywhere", "ctrl+p", "Command palette: every action by name"))
     return rows
 

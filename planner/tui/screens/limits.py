@@ -169,7 +169,7 @@ class LimitsScreen(PlannerScreen):
             self.fill_tier_table()
             self.load_history()
 
-    @work(thread=True, exclusive=True, group="history", name="probe history")
+    @work(thread=True, exclusive=True, group="history", name="probe history", exit_on_error=False)
     def load_history(self) -> None:
         app = self.app
         group = self.selected_group()
@@ -224,7 +224,7 @@ class LimitsScreen(PlannerScreen):
         self.query_one("#probe-status", Static).update("probing…")
         self.run_probes()
 
-    @work(exclusive=True, group="probe", name="probe")
+    @work(exclusive=True, group="probe", name="probe", exit_on_error=False)
     async def run_probes(self) -> None:
         from planner.probe.client import aprobe, host_of
 

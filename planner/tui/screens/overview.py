@@ -78,7 +78,7 @@ class OverviewScreen(PlannerScreen):
             self.query_one(sel).loading = True
         self.load()
 
-    @work(thread=True, exclusive=True, group="overview", name="overview")
+    @work(thread=True, exclusive=True, group="overview", name="overview", exit_on_error=False)
     def load(self) -> None:
         app = self.app
         app.store_ready.wait()

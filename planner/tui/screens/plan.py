@@ -122,7 +122,7 @@ class PlanScreen(PlannerScreen):
         else:
             self.recompute()  # the catalog may have changed
 
-    @work(thread=True, exclusive=False, group="plan", name="load scenario")
+    @work(thread=True, exclusive=False, group="plan", name="load scenario", exit_on_error=False)
     def load(self, path: Path, slot: str) -> None:
         from planner.projection import scenario
 

@@ -93,7 +93,7 @@ class UsageScreen(PlannerScreen):
         self.query_one("#sources-table").loading = True
         self.load(self.by)
 
-    @work(thread=True, exclusive=True, group="usage", name="usage")
+    @work(thread=True, exclusive=True, group="usage", name="usage", exit_on_error=False)
     def load(self, by: str) -> None:
         app = self.app
         app.store_ready.wait()
