@@ -135,16 +135,13 @@ class _Rates:
 
 
 def _class_sql(thresholds: list[int]) -> str:
-    prompt = "(CASE WHEN bucket_s > 0 THEN ctx_floor ELSE input + cw5 + cw1h + cread END)"
-    return " + ".join(f"({prompt} > {t})" for t in thresholds) or "0"
+    return " + ".join(f"(ptok > {int(t)})" for t in thresholds) or "0"
 
 
+# Keys not carried by the dims row (model and tier come from it, in Python).
 _KEY_SQL = {
-    "model": "coalesce(model, model_raw)",
-    "day+model": "coalesce(model, model_raw)",
     "project": "coalesce(project, workspace, '(none)')",
     "session": "coalesce(session, '(none)')",
-    "tier": "tier",
 }
 
 
@@ -173,25 +170,28 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
     if until_ms is not None:
         where.append("ts_ms < ?")
         args.append(until_ms)
+    dims = store.dims()
     if model:
         m = catalog.resolve(model)
-        if m is not None:
-            where.append("model = ?")
-            args.append(m.id)
-        else:
-            where.append("model_raw = ?")
-            args.append(model)
+        wanted = [i for i, d in dims.items() if (d[1] == m.id if m is not None else d[0] == model)]
+        where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
+    group = "s, dim, c" + (", k" if by in _KEY_SQL else "")
     sql = (
-        f"SELECT ts_ms / {slot} AS s, model, model_raw, tier, geo, speed, {_class_sql(thresholds)} AS c, {key_sql} AS k, "
+        f"SELECT ts_ms / {slot} AS s, dim, {_class_sql(thresholds)} AS c, {key_sql} AS k, "
         "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web) FROM usage "
         + (("WHERE " + " AND ".join(where)) if where else "")
-        + " GROUP BY s, model, model_raw, tier, geo, speed, c, k"
+        + f" GROUP BY {group}"
     )
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
     label_cache: dict[int, str] = {}
-    for s, mid, raw, tier, geo, speed, klass, k, req, inp, cw5, cw1h, cread, out, web in store.conn.execute(sql, args):
+    for s, dim, klass, k, req, inp, cw5, cw1h, cread, out, web in store.conn.execute(sql, args):
+        raw, mid, tier, geo, speed = dims[dim]
+        if by in ("model", "day+model"):
+            k = mid or raw
+        elif by == "tier":
+            k = tier
         start_ms = s * slot
         day = date(1970, 1, 1) + timedelta(days=start_ms // DAY_MS)
         if time_key:

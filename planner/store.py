@@ -38,8 +38,9 @@ SCHEMA_VERSION = 1
 # Pool parsing pays off only above this many bytes to read (process start-up is ~50 ms).
 POOL_MIN_BYTES = 32 << 20
 # A transaction closes after this many rows or files (each file stays all-or-nothing either way).
-TXN_ROWS = 60_000
-TXN_FILES = 400
+TXN_ROWS = 100_000
+TXN_FILES = 2000
+SNIFF_BYTES = 4096  # read to detect a file's format (64 KiB when that does not decide it)
 HEAD_BYTES = 4096  # the fingerprint of a file's start: a replaced file is read again whole
 MAX_PROBLEMS_KEPT = 200  # per file in the problems table (the counts are always complete)
 
@@ -53,17 +54,23 @@ CREATE TABLE IF NOT EXISTS sources(
     records INTEGER NOT NULL DEFAULT 0, bad_lines INTEGER NOT NULL DEFAULT 0,
     skipped INTEGER NOT NULL DEFAULT 0, last_import TEXT
 );
+-- What prices a record besides its counts, interned: a handful of rows for millions of records,
+-- so aggregates group on one integer (dims.id is a hash of the five values).
+CREATE TABLE IF NOT EXISTS dims(
+    id INTEGER PRIMARY KEY, model_raw TEXT NOT NULL, model TEXT, tier TEXT NOT NULL, geo TEXT, speed TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS usage(
-    key INTEGER PRIMARY KEY,         -- hash of the dedup key
-    ts_ms INTEGER NOT NULL, model_raw TEXT NOT NULL, model TEXT,
+    id INTEGER PRIMARY KEY,          -- appended in import order (random keys would dirty every page)
+    key INTEGER NOT NULL UNIQUE,     -- hash of the dedup key
+    ts_ms INTEGER NOT NULL, dim INTEGER NOT NULL,
     input INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1h INTEGER NOT NULL, cread INTEGER NOT NULL,
     output INTEGER NOT NULL, web INTEGER NOT NULL, requests INTEGER NOT NULL,
-    tier TEXT NOT NULL, geo TEXT, speed TEXT NOT NULL,
+    ptok INTEGER NOT NULL,           -- prompt size the long-context band is chosen on (per request;
+                                     -- for report buckets, the floor their context_window implies)
     project TEXT, session TEXT, workspace TEXT, api_key TEXT,
     source_id INTEGER NOT NULL, line INTEGER NOT NULL,
     main INTEGER NOT NULL,           -- 1 unless a sidechain (sub-agent replay) copy
-    bucket_s INTEGER NOT NULL,       -- 0 for one request; the bucket width for report buckets
-    ctx_floor INTEGER NOT NULL       -- buckets: prompt size implied by context_window (band choice)
+    bucket_s INTEGER NOT NULL        -- 0 for one request; the bucket width for report buckets
 );
 CREATE TABLE IF NOT EXISTS billed(
     key INTEGER PRIMARY KEY, day TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
@@ -76,15 +83,14 @@ CREATE TABLE IF NOT EXISTS problems(
 CREATE INDEX IF NOT EXISTS problems_source ON problems(source_id);
 """
 
-_USAGE_COLS = ("key, ts_ms, model_raw, model, input, cw5, cw1h, cread, output, web, requests, tier, geo, speed, "
-               "project, session, workspace, api_key, source_id, line, main, bucket_s, ctx_floor")
-_INSERT = f"INSERT OR IGNORE INTO usage({_USAGE_COLS}) VALUES ({', '.join('?' * 23)})"
+_USAGE_COLS = ("key, ts_ms, dim, input, cw5, cw1h, cread, output, web, requests, ptok, "
+               "project, session, workspace, api_key, source_id, line, main, bucket_s")
+_INSERT = f"INSERT OR IGNORE INTO usage({_USAGE_COLS}) VALUES ({', '.join('?' * 19)})"
 # A second copy of a stored request replaces it only when it ranks higher (common.rank).
 _REPLACE = (
-    "UPDATE usage SET ts_ms=?2, model_raw=?3, model=?4, input=?5, cw5=?6, cw1h=?7, cread=?8, output=?9, web=?10, "
-    "requests=?11, tier=?12, geo=?13, speed=?14, project=?15, session=?16, workspace=?17, api_key=?18, "
-    "source_id=?19, line=?20, main=?21, bucket_s=?22, ctx_floor=?23 WHERE key=?1 AND "
-    "(main, input+cw5+cw1h+cread+output) < (?21, ?5+?6+?7+?8+?9)"
+    "UPDATE usage SET ts_ms=?2, dim=?3, input=?4, cw5=?5, cw1h=?6, cread=?7, output=?8, web=?9, requests=?10, "
+    "ptok=?11, project=?12, session=?13, workspace=?14, api_key=?15, source_id=?16, line=?17, main=?18, bucket_s=?19 "
+    "WHERE key=?1 AND (main, input+cw5+cw1h+cread+output) < (?18, ?4+?5+?6+?7+?8)"
 )
 _INSERT_BILLED = "INSERT OR REPLACE INTO billed VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
@@ -210,18 +216,28 @@ def _set_resolver(resolve: Callable[[str], str | None] | None) -> None:
     _RESOLVE = resolve
 
 
-def _row(rec: UsageRecord, source_id: int) -> tuple:
+def dim_of(model_raw: str, model: str | None, tier: str, geo: str | None, speed: str) -> int:
+    return key64("dim:" + "\x1f".join((model_raw, model or "", tier, geo or "", speed)))
+
+
+def _row(rec: UsageRecord, source_id: int, dims: dict) -> tuple:
     key = rec.dedup_key if rec.dedup_key is not None else f"line:{rec.source}:{rec.line}"
-    ctx_floor = 0
-    if rec.context_window and not rec.context_window.startswith("0-"):
-        # "200k-1M": the bucket's requests were all in the long-context band above 200K.
-        low = rec.context_window.split("-", 1)[0].lower().replace("k", "000").replace("m", "000000")
-        ctx_floor = int(low) + 1 if low.isdigit() else 0
+    d = (rec.model_raw, rec.model, rec.service_tier, rec.geo, rec.speed)
+    dim = dims.get(d)
+    if dim is None:
+        dim = dims[d] = dim_of(*d)
+    if rec.kind == "bucket":
+        ptok = 0
+        if rec.context_window and not rec.context_window.startswith("0-"):
+            # "200k-1M": the bucket's requests were all in the long-context band above 200K.
+            low = rec.context_window.split("-", 1)[0].lower().replace("k", "000").replace("m", "000000")
+            ptok = int(low) + 1 if low.isdigit() else 0
+    else:
+        ptok = rec.input_tokens + rec.cache_write_5m + rec.cache_write_1h + rec.cache_read
     return (
-        key64(key), rec.ts_ms, rec.model_raw, rec.model, rec.input_tokens, rec.cache_write_5m, rec.cache_write_1h,
-        rec.cache_read, rec.output_tokens, rec.web_search_requests, rec.requests, rec.service_tier, rec.geo, rec.speed,
-        rec.project, rec.session, rec.workspace, rec.api_key_id, source_id, rec.line, 0 if rec.sidechain else 1,
-        rec.bucket_seconds if rec.kind == "bucket" else 0, ctx_floor,
+        key64(key), rec.ts_ms, dim, rec.input_tokens, rec.cache_write_5m, rec.cache_write_1h, rec.cache_read,
+        rec.output_tokens, rec.web_search_requests, rec.requests, ptok, rec.project, rec.session, rec.workspace,
+        rec.api_key_id, source_id, rec.line, 0 if rec.sidechain else 1, rec.bucket_seconds if rec.kind == "bucket" else 0,
     )
 
 
@@ -241,6 +257,7 @@ class _Task:
     start_line: int
     options: dict
     since_ms: int | None
+    known: bool = False  # the store has rows from this file (so reading from 0 replaces them)
 
 
 @dataclass
@@ -254,8 +271,11 @@ class _Parsed:
     end_line: int = 0
     bytes_read: int = 0
     unpriced: set[str] = field(default_factory=set)
+    dims: dict = field(default_factory=dict)  # (model_raw, model, tier, geo, speed) -> dims.id
     vanished: str = ""
     error: str = ""
+    ident: tuple = (None, None, None, None)  # dev, ino, size, mtime_ns after the read
+    head: str | None = None
 
 
 def _parse(task: _Task) -> _Parsed:
@@ -288,7 +308,7 @@ def _parse(task: _Task) -> _Parsed:
             continue
         if rec.model is None:
             out.unpriced.add(rec.model_raw)
-        rows.append(_row(rec, sid))
+        rows.append(_row(rec, sid, out.dims))
     out.billed = [_billed_row(b, sid) for b in result.billed]
     out.problems = result.problems
     out.skipped = dict(result.skipped)
@@ -297,6 +317,13 @@ def _parse(task: _Task) -> _Parsed:
     out.end_offset = result.end_offset
     out.end_line = result.end_line
     out.bytes_read = result.bytes_read
+    try:
+        st = os.stat(task.path)
+        with open(task.path, "rb") as f:
+            out.head = _fingerprint(f.read(HEAD_BYTES), result.end_offset)
+        out.ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        pass  # vanished after the read: remembered without identity, so it is looked at again
     return out
 
 
@@ -388,12 +415,31 @@ class Store:
         """Per minute and model: request-level rows (batch traffic excluded: it does not count
         against Messages limits) and report buckets (bucket_seconds > 0, at their bucket start)."""
         where, args = _span_sql(since_ms, until_ms)
+        names = {i: model or raw for i, raw, model in self.conn.execute("SELECT id, model_raw, model FROM dims")}
         sql = (
-            "SELECT (ts_ms / 60000) * 60000 AS m, coalesce(model, model_raw), sum(requests), sum(input), sum(cw5), "
-            "sum(cw1h), sum(cread), sum(output), bucket_s FROM usage "
-            f"WHERE (bucket_s > 0 OR tier != 'batch') {where} GROUP BY m, 2, bucket_s ORDER BY m"
+            "SELECT (ts_ms / 60000) * 60000 AS m, dim, sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), "
+            "sum(output), bucket_s FROM usage "
+            f"WHERE (bucket_s > 0 OR dim NOT IN (SELECT id FROM dims WHERE tier = 'batch')) {where} "
+            "GROUP BY m, dim, bucket_s ORDER BY m"
         )
-        return [MinuteRow(*r) for r in self.conn.execute(sql, args)]
+        out: dict[tuple, MinuteRow] = {}  # rows come sorted by minute; dict order keeps that
+        for m, dim, *sums, bucket in self.conn.execute(sql, args):
+            k = (m, names[dim], bucket)
+            row = out.get(k)
+            if row is None:
+                out[k] = MinuteRow(m, k[1], *sums, bucket)
+            else:  # several dims of one model (geo, speed, tier) in one minute: one row per model
+                row.requests += sums[0]
+                row.input_tokens += sums[1]
+                row.cache_write_5m += sums[2]
+                row.cache_write_1h += sums[3]
+                row.cache_read += sums[4]
+                row.output_tokens += sums[5]
+        return list(out.values())
+
+    def dims(self) -> dict[int, tuple[str, str | None, str, str | None, str]]:
+        """dims.id -> (model_raw, model, tier, geo, speed)."""
+        return {r[0]: tuple(r[1:]) for r in self.conn.execute("SELECT id, model_raw, model, tier, geo, speed FROM dims")}
 
     def billed_costs(self, since_ms: int | None = None, until_ms: int | None = None) -> list[BilledCost]:
         clauses, args = [], []
@@ -449,6 +495,9 @@ class Store:
         pending_rows = 0
         pending_files = 0
         conn = self.conn
+        # No checkpoints during the import (each would copy the growing WAL into the database and
+        # fsync); one at the end. Readers are unaffected.
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             conn.execute("BEGIN IMMEDIATE")
             for parsed in results:
@@ -479,6 +528,11 @@ class Store:
             close = getattr(results, "close", None)
             if close is not None:
                 close()
+            conn.execute("PRAGMA wal_autocheckpoint = 1000")
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass  # a reader holds the WAL: the next import (or SQLite itself) checkpoints later
         if summary.cancelled:
             done = {f.path for f in summary.files}
             summary.files.extend(FileResult(t.path, t.fmt, "cancelled", reason="import cancelled before this file")
@@ -499,14 +553,14 @@ class Store:
         for given in paths:
             given = Path(given).expanduser()
             if given.is_dir():
-                candidates = [(p, False) for p in detect._walk(given)]
+                # Resolve the root once; the walk's paths below it are then absolute already.
+                candidates = [(p, False) for p in _walk(str(given.resolve()))]
             elif given.exists():
-                candidates = [(given, True)]
+                candidates = [(str(given.resolve()), True)]
             else:
                 skipped.append(FileResult(str(given), None, "skipped", reason="no such file or directory"))
                 continue
-            for path, explicit in candidates:
-                spath = str(path.resolve())
+            for spath, explicit in candidates:
                 if spath in seen:
                     continue
                 seen.add(spath)
@@ -521,12 +575,16 @@ class Store:
                     if (dev, ino, size, mtime_ns) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns):
                         plan.append(FileResult(spath, pfmt, "unchanged"))
                         continue
-                if not explicit and path.suffix.lower() in detect._NOT_LOGS:
-                    skipped.append(FileResult(spath, None, "skipped", reason=f"not a usage log ({path.suffix} file)"))
+                suffix = os.path.splitext(spath)[1].lower()
+                if not explicit and suffix in detect._NOT_LOGS:
+                    skipped.append(FileResult(spath, None, "skipped", reason=f"not a usage log ({suffix} file)"))
                     continue
                 try:
                     with open(spath, "rb") as f:
-                        first = f.read(detect.HEAD)
+                        # A small read decides almost every file; only an undecided one reads more.
+                        first = f.read(SNIFF_BYTES)
+                        if len(first) == SNIFF_BYTES and detect.detect_head(first, suffix) is None:
+                            first += f.read(detect.HEAD - SNIFF_BYTES)
                 except OSError as exc:
                     skipped.append(FileResult(spath, None, "skipped", reason=f"unreadable: {exc.strerror}"))
                     continue
@@ -536,7 +594,7 @@ class Store:
                 if not first.strip():
                     skipped.append(FileResult(spath, None, "skipped", reason="empty file (nothing to import yet)"))
                     continue
-                found = fmt or detect.detect_head(first, path.suffix.lower())
+                found = fmt or detect.detect_head(first, suffix)
                 if found is None:
                     skipped.append(FileResult(spath, None, "skipped", reason="not a recognised usage log"))
                     continue
@@ -550,7 +608,8 @@ class Store:
                 opts = dict(options.get(found, {}))
                 opts.update(options.get(str(given), {}))
                 opts.update(options.get(spath, {}))
-                plan.append(_Task(spath, found, key64("path:" + spath), start_offset, start_line, opts, since_ms))
+                plan.append(_Task(spath, found, key64("path:" + spath), start_offset, start_line, opts, since_ms,
+                                  known=prev is not None))
         return plan, skipped
 
     def _parsed(self, todo: list[_Task], resolve, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
@@ -585,7 +644,7 @@ class Store:
                 res.problems.append(LineProblem(t.path, 0, parsed.error))
                 res.bad = 1
             return res
-        reread = t.start_offset == 0 and conn.execute("SELECT 1 FROM sources WHERE id = ?", (t.source_id,)).fetchone()
+        reread = t.start_offset == 0 and t.known
         if reread:
             # Read again whole: what this file contributed before is replaced by what it holds now.
             conn.execute("DELETE FROM usage WHERE source_id = ?", (t.source_id,))
@@ -595,6 +654,9 @@ class Store:
         res = FileResult(t.path, t.fmt, status, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
                          problems=parsed.problems, unpriced_models=parsed.unpriced)
         rows = parsed.rows
+        if parsed.dims:
+            conn.executemany("INSERT OR IGNORE INTO dims VALUES (?,?,?,?,?,?)",
+                             [(i, *d) for d, i in parsed.dims.items()])
         if rows:
             before = conn.total_changes
             conn.executemany(_INSERT, rows)
@@ -613,13 +675,7 @@ class Store:
         if parsed.problems:
             conn.executemany("INSERT INTO problems VALUES (?,?,?,?)",
                              [(t.source_id, p.line, p.kind, p.reason) for p in parsed.problems[:MAX_PROBLEMS_KEPT]])
-        try:
-            st = os.stat(t.path)
-            ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            with open(t.path, "rb") as f:
-                head = _fingerprint(f.read(HEAD_BYTES), parsed.end_offset)
-        except OSError:
-            ident, head = (None, None, None, None), None
+        ident, head = parsed.ident, parsed.head
         if ident[2] is not None and ident[2] != parsed.end_offset:
             # Grew while being read, or ends with an incomplete line: check it again next time.
             ident = (ident[0], ident[1], ident[2], -1)
@@ -640,6 +696,15 @@ class Store:
              skipped_n, now, 1 if (reread or t.start_offset == 0) else 0),
         )
         return res
+
+
+def _walk(root: str) -> list[str]:
+    """Files under root, sorted, skipping hidden entries and __pycache__ (as detect.discover)."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+    return found
 
 
 def _fingerprint(head: bytes, offset: int) -> str:

@@ -320,3 +320,14 @@ def test_reconcile_samples_against_the_cost_report(store):
     assert [(r.day, r.model) for r in off] == [("2026-11-11", "claude-haiku-5-5")]
     assert off[0].billed_usd > off[0].computed_usd
     assert len(rows) == 146
+
+
+def test_cli_format_names_match_the_parsers():
+    from planner.commands import import_
+    from planner.usage.detect import FORMATS
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    import_.configure(parser)
+    action = next(a for a in parser._actions if a.dest == "input_format")
+    assert sorted(action.choices) == sorted(FORMATS)

@@ -36,8 +36,8 @@ SHOW_FILES = 25
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from planner.usage.detect import FORMATS
-
+    # planner.usage.detect.FORMATS, named here so building the CLI does not import every parser
+    FORMATS = ("batch", "claude-code", "cost-report", "csv", "messages", "usage-report")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: Claude Code's directories)")
     parser.add_argument("--format", dest="input_format", choices=sorted(FORMATS), metavar="F",
                         help=f"force the input format ({', '.join(sorted(FORMATS))}); default: detect from content")

@@ -35,7 +35,8 @@ def _day(text: str) -> date | datetime:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     from planner.commands.plan import _usd
-    from planner.ledger import BY
+
+    BY = ("day", "week", "month", "model", "project", "session", "tier")  # planner.ledger.BY (not imported: --help stays fast)
 
     parser.add_argument("--since", type=_day, metavar="DATE", help="first day to include (in --tz)")
     parser.add_argument("--until", type=_day, metavar="DATE", help="last day to include, whole day (in --tz)")
