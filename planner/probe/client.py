@@ -275,7 +275,7 @@ def probe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoin
           rand: Callable[[], float] = random.random) -> ProbeResult:
     """One probe of `model`'s group. Never raises for an HTTP outcome; PlannerError for a bad
     base URL, endpoint or missing key. `sleep` waits between retries (default time.sleep)."""
-    sleep = sleep or time.sleep
+    sleep = time.sleep if sleep is None else sleep
     if not api_key:
         raise PlannerError(f"no API key: set {API_KEY_ENV}")
     base_url = check_base_url(base_url)
