@@ -60,8 +60,8 @@ async def test_probe_now_fills_panels_from_live_headers_and_saves_history(sample
                 req = r.limits["requests"]
                 assert req.limit == 50 and req.remaining is not None
                 lines = panel.lines()
-                assert any(line.startswith("RPM  limit         50") for line in lines), lines
-                assert any("reset in" in line for line in lines)
+                assert any(line.startswith("RPM          50 limit · ") for line in lines), lines
+                assert any(" used · reset " in line for line in lines)
                 assert lines[-1].startswith("tier match: ")
                 assert "sk-ant-test-1234" not in "\n".join(lines)
             assert "ok, 0 not" in text_of(screen.query_one("#probe-status"))

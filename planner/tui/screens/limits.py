@@ -61,8 +61,8 @@ class ProbePanel(Static):
             if d is None:
                 continue
             rounded = "≈" if d.rounded else ""
-            out.append(f"{label:<4} limit {plain(d.limit):>10}  remaining {rounded}{plain(d.remaining):>10}  "
-                       f"used {pct(d.used_fraction()):>4}  reset in {countdown(d.seconds_to_reset(now))}")
+            out.append(f"{label:<4} {plain(d.limit):>10} limit · {rounded}{plain(d.remaining)} left · "
+                       f"{pct(d.used_fraction())} used · reset {countdown(d.seconds_to_reset(now))}")
         tier = r.tier or "cannot tell"
         out.append(f"tier match: {tier}" + (f" ({r.tier_reason})" if r.tier_reason else ""))
         return out

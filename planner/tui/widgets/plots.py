@@ -25,6 +25,8 @@ class SpendPlot(PlotextPlot):
                 plt.plot([last + i for i in range(1, forecast.days_left + 1)], [rate] * forecast.days_left,
                          label="run rate (estimate)", marker="braille")
             plt.xlim(0.5, days_in_month + 0.5)
+            ticks = [1, 5, 10, 15, 20, 25, days_in_month]  # fixed ticks: plotext's own depend on timing
+            plt.xticks(ticks, [str(t) for t in ticks])
         self.refresh()
 
 
