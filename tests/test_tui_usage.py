@@ -99,3 +99,24 @@ async def test_import_dialog_escape_closes_and_bad_path_is_explained(sample_db):
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "OverviewScreen"
+
+
+async def test_escape_during_an_import_cancels_it(sample_db, tmp_path):
+    copy = tmp_path / "logs" / "requests.jsonl"
+    copy.parent.mkdir()
+    shutil.copy(ROOT / "sample_logs" / "app" / "requests.jsonl", copy)
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#import-path").value = str(copy)
+        dialog.running = True   # as if the worker had started: Escape now cancels instead of closing
+        await pilot.press("escape")
+        assert dialog.cancel_event.is_set() and type(app.screen).__name__ == "ImportDialog"
+        dialog.running = False
+        await pilot.click("#import-go")
+        await settle(pilot)
+        note = [n for n in app._notifications if n.title == "import cancelled"]
+        assert note and "0 new" in note[-1].message

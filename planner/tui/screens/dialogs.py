@@ -122,6 +122,9 @@ class ImportDialog(ModalScreen):
         except (PlannerError, OSError) as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
+        except Exception as exc:  # noqa: BLE001 - say what broke and let the user retry
+            self.post_message(self.Finished(None, f"{type(exc).__name__}: {exc}"))
+            return
         self.post_message(self.Finished(summary, None))
 
     @on(Progressed)
@@ -140,7 +143,7 @@ class ImportDialog(ModalScreen):
             self.query_one("#import-status", Static).update(m.error)
             return
         s = m.summary
-        cancelled = self.cancel_event.is_set()
+        cancelled = bool(getattr(s, "cancelled", False))
         self.notify(f"{s.new:,} new, {s.duplicate:,} duplicate, {s.bad:,} bad lines in {len(s.files)} files"
                     + (" (cancelled: files done so far are kept)" if cancelled else ""),
                     title="import cancelled" if cancelled else "import finished",
