@@ -115,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
             _print(results, state, args, api_key)
             if rounds is not None and state.rounds >= rounds:
                 break
-            _sleep(args.watch or 0)
+            # never sooner than a 429 asked (retry-after), so watching does not keep a limit hit
+            waits = [r.retry_after_s for r in results if r.status == "rate_limited" and r.retry_after_s]
+            _sleep(max([args.watch or 0, *waits]))
     except KeyboardInterrupt:
         print(state.summary("stopped"), file=sys.stderr)
         return 0
