@@ -117,8 +117,8 @@ def test_watch_waits_at_least_the_retry_after_of_a_429(env, api, capsys, monkeyp
     monkeypatch.setattr(probe_cmd, "_sleep", pauses.append)
     api.enqueue(reply.rate_limited(retry_after=45))
     rc = main(["probe", "-m", "claude-sonnet-4-6", "--base-url", api.base_url, "--watch", "5", "--count", "3"])
-    assert rc == 0 and pauses == [45.0, 5.0]
-    assert "1 rate limited" in capsys.readouterr().err
+    assert rc == 0 and pauses == [45.0, 5.0]  # the fake's own 429 next (bucket drained) asks only 1 s
+    assert "(1 ok, 2 rate limited)" in capsys.readouterr().err
 
 
 def test_watch_stops_cleanly_on_ctrl_c(env, api, capsys, monkeypatch):
