@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from fakeapi import FakeAnthropic, reply
+from fakeapi import FakeAnthropic, FakeClock, reply
 from planner.cli import main
 from planner.commands import probe as probe_cmd
 from planner.probe import history
@@ -28,7 +28,8 @@ def env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def api():
-    with FakeAnthropic(rpm=1000, itpm=2_000_000, otpm=400_000, api_key=KEY) as fake:
+    # a frozen server clock: buckets do not refill between probes, so remaining values are exact
+    with FakeAnthropic(rpm=1000, itpm=2_000_000, otpm=400_000, api_key=KEY, clock=FakeClock()) as fake:
         yield fake
 
 
@@ -107,18 +108,20 @@ def test_watch_trend_and_count(env, api, capsys, monkeypatch):
     cap = capsys.readouterr()
     assert rc == 0 and pauses == [5.0, 5.0] and len(api.requests) == 3
     assert "round 3" in cap.out and "Trend" in cap.out
-    # real clock: the request bucket refills a little between rounds, so the trend is -1 or =
+    assert "    -1" in cap.out  # the trend column: one request fewer each round (frozen server clock)
     assert "done after 3 round(s): 3 probe(s) (3 ok)" in cap.err
     assert len(history.snapshots(sqlite3.connect(env / "planner.db"))) == 3
 
 
-def test_watch_waits_at_least_the_retry_after_of_a_429(env, api, capsys, monkeypatch):
+def test_watch_waits_at_least_the_retry_after_of_a_429(env, capsys, monkeypatch):
     pauses = []
     monkeypatch.setattr(probe_cmd, "_sleep", pauses.append)
-    api.enqueue(reply.rate_limited(retry_after=45))
-    rc = main(["probe", "-m", "claude-sonnet-4-6", "--base-url", api.base_url, "--watch", "5", "--count", "3"])
-    assert rc == 0 and pauses == [45.0, 5.0]  # the fake's own 429 next (bucket drained) asks only 1 s
-    assert "(1 ok, 2 rate limited)" in capsys.readouterr().err
+    with FakeAnthropic(rpm=1000, itpm=2_000_000, otpm=400_000, clock=FakeClock()) as api:  # frozen: no refill
+        api.enqueue(reply.rate_limited(retry_after=45))
+        rc = main(["probe", "-m", "claude-sonnet-4-6", "--base-url", api.base_url, "--watch", "5", "--count", "3"])
+    # the drained bucket answers 429 again with the fake's own retry-after (1 s), so then 5 s
+    assert rc == 0 and pauses == [45.0, 5.0]
+    assert "(3 rate limited)" in capsys.readouterr().err
 
 
 def test_watch_stops_cleanly_on_ctrl_c(env, api, capsys, monkeypatch):
