@@ -157,7 +157,7 @@ def _rfc3339(h: Mapping[str, str], name: str, warnings: list[str]) -> datetime |
     if text is None:
         return None
     try:
-        value = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
     except ValueError:
         warnings.append(f"{name}: not an RFC 3339 time: {text!r}")
         return None
