@@ -205,6 +205,11 @@ class MinuteRow:
     output_tokens: int
     bucket_seconds: int
 
+    def __iter__(self):
+        """Unpacks like the tuple form planner.projection.demand also accepts."""
+        return iter((self.minute_ms, self.model, self.requests, self.input_tokens, self.cache_write_5m,
+                     self.cache_write_1h, self.cache_read, self.output_tokens, self.bucket_seconds))
+
 
 # --- parsing (runs in worker processes) ---------------------------------------------------------
 

@@ -331,3 +331,17 @@ def test_cli_format_names_match_the_parsers():
     import_.configure(parser)
     action = next(a for a in parser._actions if a.dest == "input_format")
     assert sorted(action.choices) == sorted(FORMATS)
+
+
+def test_store_peaks_equal_peaks_over_the_minute_series(store):
+    from planner.projection import demand
+
+    import_samples(store, CATALOG)
+    fast = demand.store_peaks(store, CATALOG)
+    slow = demand.peaks(store.minute_series(), CATALOG)
+    assert fast.keys() == slow.keys() and len(fast) >= 3
+    for group in fast:
+        a, b = fast[group], slow[group]
+        assert (a.rpm, a.itpm, a.otpm, a.active_minutes, a.sources, a.cache_reads_count) == \
+               (b.rpm, b.itpm, b.otpm, b.active_minutes, b.sources, b.cache_reads_count), group
+    assert any("bucket 86400s" in d.sources for d in fast.values())  # the usage report's daily buckets count too
