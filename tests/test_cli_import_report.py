@@ -132,3 +132,34 @@ def test_report_unknown_time_zone(db, capsys):
     run(capsys, "import", str(SAMPLES / "csv"))
     code, _, err = run(capsys, "report", "--tz", "Mars/Olympus")
     assert code == 2 and "unknown time zone" in err
+
+
+def test_import_admin_usage_from_the_fake_api(db, tmp_path, monkeypatch, capsys):
+    from fakeapi import FakeAnthropic
+
+    admin_key = "sk-ant-admin01-secret-never-shown-XYZ"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", admin_key)
+    with FakeAnthropic(admin_key=admin_key) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        code, out, err = run(capsys, "import", "--admin-usage", "--since", "2026-11-20")
+        assert code == 0 and "3 new" in out
+        query = [r for r in api.requests if r.path.endswith("usage_report/messages")][0].query
+        assert "model" in query.get("group_by[]", [])
+        code, out, err = run(capsys, "import", "--admin-usage", "--since", "2026-11-20")
+        assert code == 0  # the same buckets fetched again: stored once (checked in the totals below)
+    assert admin_key not in out + err
+    assert admin_key.encode() not in db.read_bytes()
+    saved = list((tmp_path / "data").rglob("usage-report-*.json"))
+    assert saved and all(admin_key not in p.read_text() for p in saved)
+    _, out, _ = run(capsys, "report", "--format", "json")
+    totals = json.loads(out)["totals"]
+    assert totals["input_tokens"] == 6000 and totals["output_tokens"] == 1800 and totals["requests"] == 0
+
+
+def test_import_admin_usage_needs_since_and_key(db, monkeypatch, capsys):
+    monkeypatch.delenv("ANTHROPIC_ADMIN_KEY", raising=False)
+    code, _, err = run(capsys, "import", "--admin-usage")
+    assert code == 2 and "--since" in err
+    code, _, err = run(capsys, "import", "--admin-usage", "--since", "2026-11-01")
+    assert code == 2 and "ANTHROPIC_ADMIN_KEY" in err
