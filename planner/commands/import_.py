@@ -114,7 +114,9 @@ def _fetch_admin_usage(args, since) -> Path:
         from planner.probe import admin
     except ImportError:
         raise PlannerError("--admin-usage is not available in this build (planner.probe.admin is missing)") from None
-    base = args.base_url or os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
+    from planner.probe.client import check_base_url, resolve_base_url
+
+    base = check_base_url(resolve_base_url(args.base_url))  # https, or http only to a loopback host
     print(f"fetching Admin API usage reports since {since.date()} from {base} ...", file=sys.stderr)
     pages = admin.fetch_usage_report(since, None, api_key=key, base_url=base)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

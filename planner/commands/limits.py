@@ -27,7 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tier", "-t", help="one tier id (tier1..tier4, start, build, scale, custom, evaluation)")
     parser.add_argument("--at", help="date or time the limits are in force (default: now)")
     # --live (configured limits from the Admin API) is built in planner.probe.admin.
-    parser.add_argument("--live", action="store_true", help="read your configured limits from the Admin API")
+    parser.add_argument("--live", action="store_true", help="read your configured limits from the Admin API (ANTHROPIC_ADMIN_KEY)")
+    parser.add_argument("--base-url", metavar="URL", help="API base URL for --live (default ANTHROPIC_BASE_URL or https://api.anthropic.com)")
     add_format(parser)
     from planner.commands.prices import add_set_parser
 
