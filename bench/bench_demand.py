@@ -32,14 +32,16 @@ def once(db: Path, catalog) -> dict:
     t2 = time.perf_counter()
     peaks = demand.peaks(rows, catalog)
     t3 = time.perf_counter()
-    fast = demand.store_peaks(store, catalog)  # the path the dashboard and `planner plan` use
+    minute = demand.store_peaks(store, catalog, rolling=False)
     t4 = time.perf_counter()
+    rolled = demand.store_peaks(store, catalog)  # what the dashboard uses: true rolling 60 s maxima
+    t5 = time.perf_counter()
     store.close()
-    if {g: (d.rpm, d.itpm, d.otpm) for g, d in fast.items()} != {g: (d.rpm, d.itpm, d.otpm) for g, d in peaks.items()}:
-        raise SystemExit("store_peaks differs from peaks(minute_series)")
+    if {g: (d.rpm, d.itpm, d.otpm) for g, d in minute.items()} != {g: (d.rpm, d.itpm, d.otpm) for g, d in peaks.items()}:
+        raise SystemExit("store_peaks(rolling=False) differs from peaks(minute_series)")
     return {"open_s": t1 - t0, "minute_series_s": t2 - t1, "peaks_s": t3 - t2, "slow_path_s": t3 - t1,
-            "store_peaks_s": t4 - t3, "total_s": (t1 - t0) + (t4 - t3),
-            "minute_rows": len(rows), "groups": sorted(peaks), "peaks": peaks}
+            "store_peaks_minutes_s": t4 - t3, "store_peaks_rolling_s": t5 - t4, "total_s": (t1 - t0) + (t5 - t4),
+            "minute_rows": len(rows), "groups": sorted(peaks), "peaks": rolled}
 
 
 def describe(peaks: dict) -> list[tuple]:
@@ -63,14 +65,15 @@ def main(argv: list[str] | None = None) -> int:
 
     catalog = load_catalog()
     runs = [once(a.db, catalog) for _ in range(a.repeat)]
-    med = {k: statistics.median(r[k] for r in runs) for k in ("open_s", "minute_series_s", "peaks_s", "slow_path_s", "store_peaks_s", "total_s")}
+    med = {k: statistics.median(r[k] for r in runs) for k in ("open_s", "minute_series_s", "peaks_s", "slow_path_s", "store_peaks_minutes_s", "store_peaks_rolling_s", "total_s")}
     res = {"machine": harness.machine(), "db": str(a.db), "db_mb": a.db.stat().st_size / 1e6, "minute_rows": runs[0]["minute_rows"],
            "groups": runs[0]["groups"], "first_run": {k: runs[0][k] for k in med}, "median": med, "repeat": a.repeat,
            "target": {"value": med["total_s"], "target": f"< {TARGET_S}", "met": med["total_s"] < TARGET_S},
            "peaks": [dict(zip(("group", "dim", "max", "p99", "p95", "busiest_hour_avg"), r)) for r in describe(runs[0]["peaks"])]}
     print(f"store {a.db} ({res['db_mb']:.0f} MB), {res['minute_rows']:,} minute rows, groups: {', '.join(res['groups'])}")
     print(harness.table([(k.removesuffix("_s"), f"{runs[0][k]:.3f}", f"{med[k]:.3f}") for k in med], ("step", "first run s", f"median of {a.repeat} s")))
-    print("total = open + store_peaks (SQL per group and minute); slow_path = minute_series + peaks (same result, checked)")
+    print("total = open + store_peaks_rolling (the dashboard's path: SQL per group and minute, then true rolling 60 s maxima);")
+    print("slow_path = minute_series + peaks (clock minutes; equal to store_peaks_minutes, checked)")
     print(f"target: demand peaks for all groups < {TARGET_S} s: {'met' if res['target']['met'] else 'MISSED'} ({med['total_s']:.3f} s)")
     print(harness.table(describe(runs[0]["peaks"]), ("group", "dim", "max", "p99", "p95", "busiest hour avg")))
     print(f"\nresults: {harness.save('demand', res)}")

@@ -337,7 +337,7 @@ def test_store_peaks_equal_peaks_over_the_minute_series(store):
     from planner.projection import demand
 
     import_samples(store, CATALOG)
-    fast = demand.store_peaks(store, CATALOG)
+    fast = demand.store_peaks(store, CATALOG, rolling=False)
     slow = demand.peaks(store.minute_series(), CATALOG)
     assert fast.keys() == slow.keys() and len(fast) >= 3
     for group in fast:
@@ -345,3 +345,26 @@ def test_store_peaks_equal_peaks_over_the_minute_series(store):
         assert (a.rpm, a.itpm, a.otpm, a.active_minutes, a.sources, a.cache_reads_count) == \
                (b.rpm, b.itpm, b.otpm, b.active_minutes, b.sources, b.cache_reads_count), group
     assert any("bucket 86400s" in d.sources for d in fast.values())  # the usage report's daily buckets count too
+
+
+def test_store_peaks_rolling_max_equals_a_brute_force_over_requests(store):
+    from planner.projection import demand
+
+    import_samples(store, CATALOG)
+    rolled = demand.store_peaks(store, CATALOG)
+    minute = demand.store_peaks(store, CATALOG, rolling=False)
+    dims = store.dims()
+    requests = [(ts, dims[d][1] or dims[d][0], i, c5, c1, cr, o) for ts, d, i, c5, c1, cr, o in store.conn.execute(
+        "SELECT ts_ms, dim, input, cw5, cw1h, cread, output FROM usage WHERE bucket_s = 0") if dims[d][2] != "batch"]
+    brute = demand.rolling_peaks(requests, CATALOG)
+    beaten = 0
+    for group, peaks in brute.items():
+        for dim in ("rpm", "itpm", "otpm"):
+            got = getattr(rolled[group], dim)
+            if "bucket 86400s" not in rolled[group].sources:  # buckets add to minutes, not to request windows
+                assert got.max == peaks[dim][0], (group, dim)
+                if got.max > getattr(minute[group], dim).max:  # a rolling window won: its start is the time
+                    assert got.at_ms == peaks[dim][1]
+            assert got.max >= getattr(minute[group], dim).max
+            beaten += got.max > getattr(minute[group], dim).max
+    assert beaten  # a window across a minute boundary is busier than any clock minute somewhere
