@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "dashboard": "planner.commands.dashboard",
     "import": "planner.commands.import_",
     "report": "planner.commands.report",
+    "headroom": "planner.commands.headroom",
     "probe": "planner.commands.probe",
     "plan": "planner.commands.plan",
     "prices": "planner.commands.prices",
@@ -36,6 +37,7 @@ price/limit overrides. API keys are read from ANTHROPIC_API_KEY / ANTHROPIC_ADMI
 Examples:
   planner import ~/.claude            import Claude Code transcripts
   planner report --by model           spend by model, exact to the micro-dollar
+  planner headroom --growth 0.1       peak demand vs every tier's limits, months until they bind
   planner cost --model claude-sonnet-4-6 --input 12000 --output 800 --format json
   planner plan examples/launch.toml   monthly cost, peaks and tier headroom of a launch
   planner probe --model claude-haiku-4-5   live rate limits (needs ANTHROPIC_API_KEY)
