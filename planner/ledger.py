@@ -163,13 +163,10 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
     else:
         slot = QUARTER_MS  # every zone's offset is a multiple of 15 minutes
     key_sql = _KEY_SQL.get(by, "''")
-    where, args = [], []
-    if since_ms is not None:
-        where.append("ts_ms >= ?")
-        args.append(since_ms)
-    if until_ms is not None:
-        where.append("ts_ms < ?")
-        args.append(until_ms)
+    from planner.store import span_sql
+
+    bounds, args = span_sql(since_ms, until_ms)
+    where = [bounds.removeprefix(" AND ")] if bounds else []
     dims = store.dims()
     if model:
         m = catalog.resolve(model)

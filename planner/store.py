@@ -433,7 +433,7 @@ class Store:
     def minute_series(self, since_ms: int | None = None, until_ms: int | None = None) -> list[MinuteRow]:
         """Per minute and model: request-level rows (batch traffic excluded: it does not count
         against Messages limits) and report buckets (bucket_seconds > 0, at their bucket start)."""
-        where, args = _span_sql(since_ms, until_ms)
+        where, args = span_sql(since_ms, until_ms)
         names = {i: model or raw for i, raw, model in self.conn.execute("SELECT id, model_raw, model FROM dims")}
         sql = (
             "SELECT (ts_ms / 60000) * 60000 AS m, dim, sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), "
@@ -735,7 +735,8 @@ def _fingerprint(head: bytes, offset: int) -> str:
     return hashlib.blake2b(head[: min(HEAD_BYTES, offset)], digest_size=8).hexdigest()
 
 
-def _span_sql(since_ms: int | None, until_ms: int | None) -> tuple[str, list[int]]:
+def span_sql(since_ms: int | None, until_ms: int | None) -> tuple[str, list[int]]:
+    """(" AND ts_ms >= ? AND ts_ms < ?", args) for the bounds that are set: [since, until)."""
     where, args = "", []
     if since_ms is not None:
         where += " AND ts_ms >= ?"

@@ -237,13 +237,9 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
     names = {gi: g for g, gi in group_ids.items()}
     case_group = "CASE dim " + " ".join(f"WHEN {d} THEN {g}" for d, g in dim_group.items()) + " END"
     reads = f"CASE WHEN dim IN ({', '.join(map(str, reads_dims))}) THEN cread ELSE 0 END" if reads_dims else "0"
-    where, args = "", []
-    if since_ms is not None:
-        where += " AND ts_ms >= ?"
-        args.append(since_ms)
-    if until_ms is not None:
-        where += " AND ts_ms < ?"
-        args.append(until_ms)
+    from planner.store import span_sql
+
+    where, args = span_sql(since_ms, until_ms)
     not_batch = f" AND dim NOT IN ({', '.join(map(str, batch_dims))})" if batch_dims else ""
     request_sql = (
         f"SELECT {case_group} AS g, ts_ms / 60000 AS m, sum(requests), sum(input + cw5 + cw1h + {reads}), sum(output) "
