@@ -159,14 +159,19 @@ def _print_summary(summary, db: Path) -> None:
     w(f"imported into {db} in {summary.elapsed_s:.2f} s: {summary.new:,} new, {summary.replaced:,} replaced by a larger copy, "
       f"{summary.duplicate:,} duplicate, {summary.bad:,} bad lines; {summary.bytes_read / 1e6:,.1f} MB read\n")
     w("files: " + ", ".join(f"{n:,} {s}" for s, n in sorted(by_status.items())) + "\n")
-    if read:
-        shown = read if len(read) <= SHOW_FILES else sorted(read, key=lambda f: -(f.new + f.bad))[:SHOW_FILES]
-        w(f"\n{'file':<60} {'format':<12} {'new':>8} {'dup':>7} {'bad':>5}  skipped\n")
-        for f in shown:
+    if read and len(read) <= SHOW_FILES:
+        w(f"\n{'file':<60} {'format':<12} {'new':>8} {'dup':>7} {'bad':>5}  skipped lines\n")
+        for f in read:
             skipped = "; ".join(f"{n:,} {reason}" for reason, n in f.skipped.items()) or "-"
             w(f"{_short(f.path, 60):<60} {f.fmt or '':<12} {f.new:>8,} {f.duplicate:>7,} {f.bad:>5,}  {skipped}\n")
-        if len(read) > len(shown):
-            w(f"... and {len(read) - len(shown):,} more files read (--json lists every file)\n")
+    elif read:
+        formats = Counter(f.fmt for f in read)
+        w(f"read {len(read):,} files (" + ", ".join(f"{n:,} {fmt}" for fmt, n in formats.most_common()) + "); --json lists every file\n")
+    reasons = Counter()
+    for f in read:
+        reasons.update(f.skipped)
+    if reasons and len(read) > SHOW_FILES:
+        w("skipped lines (not billable or repeated): " + "; ".join(f"{n:,} {r}" for r, n in reasons.most_common()) + "\n")
     skipped = [f for f in files if f.status in ("skipped", "vanished")]
     if skipped:
         reasons = Counter(f.reason for f in skipped)
