@@ -44,7 +44,8 @@ def test_dashboard_in_tmux(tmp_path):
     planner = Path(sys.executable).parent / "planner"
     assert planner.exists(), planner
     session = f"planner-test-{uuid.uuid4().hex[:8]}"
-    env = {"PLANNER_CONFIG_DIR": str(tmp_path / "config"), "TERM": "xterm-256color"}
+    env = {"PLANNER_CONFIG_DIR": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "TERM": "xterm-256color"}
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     command = (f"cd {shlex.quote(str(ROOT))} && env -u ANTHROPIC_API_KEY -u NO_COLOR {exports} "
                f"{shlex.quote(str(planner))} --db {shlex.quote(str(tmp_path / 'tmp.db'))}; "

@@ -110,7 +110,8 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(tmp_path, mon
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         failed = [n for n in app._notifications if (n.title or "").endswith("failed")]
-        assert failed and "not-a-dir" in failed[0].message
+        assert {n.title for n in failed} == {"open store failed", "overview failed"}  # app and screen workers
+        assert all("not-a-dir" in n.message for n in failed)
         assert not app.screen.query_one("#cards").loading
         await pilot.press("4")  # the catalog screens still work
         await settle(pilot)

@@ -45,7 +45,8 @@ def make_app(db: Path, *, today: date = TODAY, environ: dict | None = None, cloc
     from planner.tui.app import PlannerApp
 
     return PlannerApp(db, today=today, environ=environ or {}, clock=clock or (lambda: FROZEN),
-                      scenario=kw.pop("scenario", ROOT / "examples" / "launch.toml"), **kw)
+                      scenario=kw.pop("scenario", ROOT / "examples" / "launch.toml"), cache_dir=kw.pop("cache_dir", None),
+                      **kw)
 
 
 def busy(app) -> bool:

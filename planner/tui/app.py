@@ -51,7 +51,8 @@ class PlannerApp(App):
 
     def __init__(self, db: Path, pricing: Sequence[Path] = (), today: date | None = None, *,
                  environ: Mapping[str, str] | None = None, clock: Callable[[], datetime] | None = None,
-                 catalog=None, samples: Path | None = None, scenario: Path | None = None) -> None:
+                 catalog=None, samples: Path | None = None, scenario: Path | None = None,
+                 cache_dir: Path | None | bool = True) -> None:
         super().__init__()
         from planner import paths
 
@@ -62,6 +63,11 @@ class PlannerApp(App):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.samples = samples or paths.sample_logs_dir()
         self.scenario_path = scenario
+        if cache_dir is True:
+            from planner.tui.cache import default_dir
+
+            cache_dir = default_dir()
+        self.cache_dir: Path | None = cache_dir or None  # None/False: no cache between runs
         self.catalog = catalog if catalog is not None else self.load_catalog()
         self.cache: dict[str, tuple[int, object]] = {}
         self.generation = 0
@@ -76,6 +82,12 @@ class PlannerApp(App):
         from planner import paths
 
         return pricing.load_catalog(overrides=[paths.overrides_path(), *self.pricing_files])
+
+    def catalog_key(self) -> str:
+        from planner import paths
+        from planner.tui.cache import catalog_key
+
+        return catalog_key([paths.overrides_path(), *self.pricing_files])
 
     def overrides_target(self) -> Path:
         """Where edits are saved: the single --pricing file, else the user's overrides file."""
@@ -135,7 +147,11 @@ class PlannerApp(App):
         self.stale.add(screen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One funnel for worker errors: a notification with the message (it carries the numbers)."""
+        self.report_worker(event)
+
+    def report_worker(self, event: Worker.StateChanged) -> None:
+        """One funnel for worker errors (app and screens): a notification with the message, which
+        carries the numbers; loading indicators on the screen are cleared."""
         if event.state == WorkerState.ERROR:
             from planner.errors import PlannerError
 

@@ -76,30 +76,50 @@ class OverviewData:
     record_days: int = 0
 
 
-def overview(db: Path, catalog, today: date, samples: Path, *, store=None, now: datetime | None = None) -> OverviewData:
+def overview(db: Path, catalog, today: date, samples: Path, *, store=None, now: datetime | None = None,
+             cache_dir: Path | None = None, catalog_key: str = "") -> tuple[OverviewData, "UsageData"]:
+    """The overview, and the usage-by-day view it is computed from (the Usage screen's first view).
+    With `cache_dir`, an unchanged store's views are read from the cache instead of recomputed."""
     from planner import ledger
-    from planner.projection import demand, headroom, spend, tiers
+    from planner.projection import spend
+    from planner.tui import cache
 
     own = store is None
     store = store or open_store(db)
     try:
-        daily = ledger.daily_spend(store, catalog)
-        as_of, note = as_of_day(daily, today)
         sources = store.sources()
+        live = live_limits(store, now)
+        key = cache.full_key(store, sources, catalog_key, today, live) if cache_dir is not None else None
+        if key is not None:
+            hit = cache.load(cache_dir, db, key)
+            if hit is not None:
+                return hit["overview"], hit["usage_day"]
+        by_day = ledger.summarize(store, catalog, by="day")
+        usage_day = UsageData("day", by_day, sources)
+        daily = [(date.fromisoformat(r.key), r.cost_usd) for r in by_day.rows]  # = ledger.daily_spend
+        as_of, note = as_of_day(daily, today)
         if not daily:
-            return OverviewData(today, as_of, note, None, [], None, [], None, is_sample_only(sources, samples))
+            return OverviewData(today, as_of, note, None, [], None, [], None, is_sample_only(sources, samples)), usage_day
         fc = spend.forecast(daily, as_of)
         month = spend.month_series(daily, as_of)
         by_model = ledger.summarize(store, catalog, since=as_of.replace(day=1), until=as_of, by="model")
-        peaks = demand.peaks(minute_tuples(store.minute_series()), catalog)
-        live = live_limits(store, now)
-        rec = tiers.recommend(peaks, fc.projected, catalog, as_of)
-        gauges = _gauges(peaks, catalog, as_of, rec.tier, live, headroom)
-        return OverviewData(today, as_of, note, fc, month, by_model, gauges, rec, is_sample_only(sources, samples),
-                            list(by_model.unpriced_models), len(daily))
+        gauges, rec = _demand(store, catalog, as_of, fc.projected, live)
+        result = OverviewData(today, as_of, note, fc, month, by_model, gauges, rec, is_sample_only(sources, samples),
+                              list(by_model.unpriced_models), len(daily))
+        if key is not None:
+            cache.save(cache_dir, db, key, {"overview": result, "usage_day": usage_day})
+        return result, usage_day
     finally:
         if own:
             store.close()
+
+
+def _demand(store, catalog, as_of: date, projected, live: dict):
+    from planner.projection import demand, headroom, tiers
+
+    peaks = demand.peaks(minute_tuples(store.minute_series()), catalog)
+    rec = tiers.recommend(peaks, projected, catalog, as_of)
+    return _gauges(peaks, catalog, as_of, rec.tier, live, headroom), rec
 
 
 def minute_tuples(rows):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from planner.report import Table
 
@@ -19,7 +19,7 @@ class PlannerScreen(Screen):
         yield Header()
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = f"planner — {self.SCREEN_TITLE}"
@@ -33,6 +33,10 @@ class PlannerScreen(Screen):
         """Load (or reload) the data from workers. Subclasses override."""
         self.loaded_generation = self.app.generation
         self.app.stale.discard(self.SCREEN_TITLE.lower())
+
+    def on_worker_state_changed(self, event) -> None:
+        # Worker.StateChanged does not bubble: hand errors to the app's one funnel.
+        self.app.report_worker(event)
 
     def export_table(self) -> Table | None:
         """The current view as a report Table (None: nothing to export yet)."""

@@ -15,12 +15,13 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import DataTable, Header, Input, Label, Select, Static, Switch
 
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, pct, plain
 from planner.tui.screens.base import PlannerScreen
+from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.plots import HistoryPlot
 
 HEADER_DIMS = (("requests", "RPM"), ("input_tokens", "ITPM"), ("output_tokens", "OTPM"), ("tokens", "TPM"))
@@ -113,7 +114,7 @@ class LimitsScreen(PlannerScreen):
                     yield Select([], prompt="group", id="history-group")
                     yield HistoryPlot(id="history-plot")
                 yield DataTable(id="tier-table", zebra_stripes=True, cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -251,6 +252,7 @@ class LimitsScreen(PlannerScreen):
         return len(results)
 
     def on_worker_state_changed(self, event) -> None:
+        super().on_worker_state_changed(event)
         if event.worker.name == "probe" and event.state.name in ("ERROR", "CANCELLED"):
             self.probing = False
             self.query_one("#probe-panels").loading = False

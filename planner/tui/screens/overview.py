@@ -10,12 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen
+from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.gauge import GroupGaugePanel, gauge_lines
 from planner.tui.widgets.plots import SpendPlot
 
@@ -55,7 +56,7 @@ class OverviewScreen(PlannerScreen):
                 yield DataTable(id="by-model", cursor_type="row", zebra_stripes=True)
             yield Grid(id="gauges")
             yield Static("", id="sources", classes="sources")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -83,8 +84,9 @@ class OverviewScreen(PlannerScreen):
         app = self.app
         app.store_ready.wait()
         generation = app.generation
-        result = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock())
-        app.call_from_thread(app.cache.__setitem__, "overview", (generation, result))
+        result, usage_day = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock(),
+                                       cache_dir=app.cache_dir, catalog_key=app.catalog_key())
+        app.call_from_thread(lambda: app.cache.update({"overview": (generation, result), "usage:day": (generation, usage_day)}))
         self.post_message(self.Loaded(result))
 
     @on(Loaded)

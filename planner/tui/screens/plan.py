@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from planner.errors import PlannerError
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, count, pct, usd
 from planner.tui.screens.base import PlannerScreen
+from planner.tui.widgets.keybar import KeyBar
 
 FIELDS = (("requests_per_day", "requests/day"), ("peak_to_average", "peak/avg"), ("input_tokens", "input tok"),
           ("cached_prefix_tokens", "cached prefix"), ("cache_hit_rate", "cache hit"), ("output_tokens", "output tok"),
@@ -101,7 +102,7 @@ class PlanScreen(PlannerScreen):
                 yield DataTable(id="plan-tiers", cursor_type="row", zebra_stripes=True)
                 yield DataTable(id="plan-compare", zebra_stripes=True)
                 yield Static("", id="plan-sources", classes="sources")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -129,7 +130,7 @@ class PlanScreen(PlannerScreen):
         try:
             scen = scenario.load(path, self.app.catalog)
         except PlannerError:
-            self.app.call_from_thread(setattr, self.query_one("#plan"), "loading", False)
+            self.app.call_from_thread(lambda: setattr(self.query_one("#plan"), "loading", False))
             raise
         self.post_message(self.Loaded(scen, slot))
 

@@ -7,13 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, plain
 from planner.tui.messages import DataChanged
 from planner.tui.screens.base import PlannerScreen
+from planner.tui.widgets.keybar import KeyBar
 
 PRICE_COLUMNS = [
     Column("model", "Model"), Column("status", "Status"), Column("effective", "Effective"),
@@ -65,7 +66,7 @@ class PricingScreen(PlannerScreen):
             yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="limit-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="pricing-sources", classes="sources")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen
+from planner.tui.widgets.keybar import KeyBar
 
 GROUPINGS = ("day", "week", "month", "model", "project")
 COLUMNS = [
@@ -72,7 +73,7 @@ class UsageScreen(PlannerScreen):
             yield DataTable(id="ledger", cursor_type="column", zebra_stripes=True)
             yield DataTable(id="sources-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="usage-sources", classes="sources")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -99,7 +100,7 @@ class UsageScreen(PlannerScreen):
         app.store_ready.wait()
         generation = app.generation
         result = D.usage(app.db, app.catalog, by)
-        app.call_from_thread(app.cache.__setitem__, f"usage:{by}", (generation, result))
+        app.call_from_thread(lambda: app.cache.__setitem__(f"usage:{by}", (generation, result)))
         self.post_message(self.Loaded(result))
 
     @on(Loaded)
