@@ -28,6 +28,7 @@ COLUMNS = [
     Column("unpriced_requests", "Unpriced", "right"),
 ]  # fmt: skip
 MONEY = ("cost_usd", "cache_savings_usd")
+SOURCE_ROWS = 200
 
 
 def short_path(path: str) -> str:
@@ -115,7 +116,13 @@ class UsageScreen(PlannerScreen):
         self.fill_ledger()
         sources = self.query_one("#sources-table", DataTable)
         sources.clear()
-        for s in d.sources:
+        # The worst and biggest first, and at most SOURCE_ROWS: a big import has ~10k files, and
+        # a table of all of them costs a second to build (the export has every source).
+        shown = sorted(d.sources, key=lambda s: (-s.bad_lines, -s.records))[:SOURCE_ROWS]
+        more = len(d.sources) - len(shown)
+        sources.border_title = "Sources (imported log)" + (f": the {len(shown)} with most bad lines and records, "
+                                                           f"{more:,} more in the export" if more else "")
+        for s in shown:
             sources.add_row(s.fmt, f"{s.records:,}", f"{s.bad_lines:,}", f"{s.skipped:,}", str(s.last_import)[:19],
                             short_path(s.path))
         t = d.ledger.totals
