@@ -22,7 +22,7 @@ def core(db, as_of: date):
         daily = ledger.daily_spend(store, catalog)
         fc = spend.forecast(daily, as_of)
         by_model = ledger.summarize(store, catalog, since=as_of.replace(day=1), until=as_of, by="model")
-        peaks = demand.peaks(D.minute_tuples(store.minute_series()), catalog)
+        peaks = demand.store_peaks(store, catalog)  # rolling 60 s maxima, as the limiter counts
     finally:
         store.close()
     rec = tiers.recommend(peaks, fc.projected, catalog, as_of)
