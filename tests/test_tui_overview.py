@@ -106,3 +106,16 @@ async def test_screen_switch_uses_the_cache(sample_db):
         await pilot.press("1")
         await settle(pilot)
         assert app.screen.data is first  # no re-query on a switch back
+
+
+def test_spend_figures_come_before_the_demand_peaks(sample_db):
+    from planner import paths
+
+    seen = []
+    full, usage_day = D.overview(sample_db, pricing.load_catalog(), TODAY, paths.sample_logs_dir(), on_spend=seen.append)
+    assert len(seen) == 1
+    first = seen[0]
+    assert first.forecast == full.forecast and first.gauges == [] and first.recommendation is None
+    assert full.gauges and full.recommendation is not None
+    assert [r.key for r in usage_day.ledger.rows] == [d.isoformat() for d, _ in
+                                                      ledger.daily_spend(Store(sample_db), pricing.load_catalog())]

@@ -21,6 +21,9 @@ from planner.tui.widgets.gauge import GroupGaugePanel, gauge_lines
 from planner.tui.widgets.plots import SpendPlot
 
 
+LOADING = ("#mtd", "#projection", "#savings", "#tier", "#middle", "#gauges")
+
+
 class Card(Static):
     """A labelled figure: title, value, and where the value came from."""
 
@@ -36,6 +39,7 @@ class OverviewScreen(PlannerScreen):
     @dataclass
     class Loaded(Message):
         data: D.OverviewData
+        partial: bool = False   # spend only; the demand gauges and the tier are still coming
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,7 +79,7 @@ class OverviewScreen(PlannerScreen):
         if cached is not None and cached[0] == self.app.generation:
             self.show(cached[1])
             return
-        for sel in ("#cards", "#middle", "#gauges"):
+        for sel in LOADING:
             self.query_one(sel).loading = True
         self.load()
 
@@ -85,18 +89,19 @@ class OverviewScreen(PlannerScreen):
         app.store_ready.wait()
         generation = app.generation
         result, usage_day = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock(),
-                                       cache_dir=app.cache_dir, catalog_key=app.catalog_key())
+                                       cache_dir=app.cache_dir, catalog_key=app.catalog_key(),
+                                       on_spend=lambda d: self.post_message(self.Loaded(d, partial=True)))
         app.call_from_thread(lambda: app.cache.update({"overview": (generation, result), "usage:day": (generation, usage_day)}))
         self.post_message(self.Loaded(result))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        self.show(message.data)
+        self.show(message.data, partial=message.partial)
 
-    def show(self, d: D.OverviewData) -> None:
-        self.data = d
-        for sel in ("#cards", "#middle", "#gauges"):
-            self.query_one(sel).loading = False
+    def show(self, d: D.OverviewData, partial: bool = False) -> None:
+        self.data = None if partial else d
+        for sel in LOADING:
+            self.query_one(sel).loading = partial and sel in ("#tier", "#gauges")
         self.query_one("#banner").display = d.sample_only
         self.query_one("#banner", Static).update("sample data: press [b]i[/b] to import your own")
         title = f"Overview — {d.as_of:%B %Y}"
@@ -113,8 +118,9 @@ class OverviewScreen(PlannerScreen):
             proj.set(usd(fc.projected), f"{D.SOURCE_ESTIMATE}: {usd(fc.low)} – {usd(fc.high)}")
             savings.set(usd(d.by_model.totals.cache_savings_usd), f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}")
             rec = d.recommendation
-            tier.set(rec.tier, f"{D.SOURCE_ESTIMATE}: peaks × 1.2, projected spend")
-            tier.tooltip = rec.reason
+            if rec is not None:
+                tier.set(rec.tier, f"{D.SOURCE_ESTIMATE}: peaks × 1.2, projected spend")
+                tier.tooltip = rec.reason
             days = calendar.monthrange(d.as_of.year, d.as_of.month)[1]
             self.query_one(SpendPlot).replot(d.month, fc, days)
         table = self.query_one("#by-model", DataTable)
@@ -122,6 +128,8 @@ class OverviewScreen(PlannerScreen):
         if d.by_model is not None:
             for row in sorted(d.by_model.rows, key=lambda r: r.cost_usd, reverse=True):
                 table.add_row(str(row.key), f"{row.requests:,}", usd(row.cost_usd), usd(row.cache_savings_usd), key=str(row.key))
+        if partial:
+            return
         grid = self.query_one("#gauges", Grid)
         grid.remove_children()
         grid.mount_all([GroupGaugePanel(g, classes="gauge") for g in d.gauges])
