@@ -368,3 +368,25 @@ def test_store_peaks_rolling_max_equals_a_brute_force_over_requests(store):
             assert got.max >= getattr(minute[group], dim).max
             beaten += got.max > getattr(minute[group], dim).max
     assert beaten  # a window across a minute boundary is busier than any clock minute somewhere
+
+
+def test_a_reader_is_not_blocked_while_an_import_writes(tmp_path, monkeypatch):
+    import planner.store as st
+
+    monkeypatch.setattr(st, "TXN_FILES", 3)
+    logs = tmp_path / "logs"
+    for k in range(10):
+        write(logs / f"f{k}.jsonl", [app_line(i + 100 * k) for i in range(10)])
+    db = tmp_path / "p.db"
+    writer = Store(db)
+    seen = []
+
+    def progress(p):
+        if p.files_done in (4, 7):  # mid-import, with a write transaction open
+            reader = Store(db, busy_timeout_s=0.05)  # would fail at once if the writer blocked readers
+            seen.append(ledger.summarize(reader, CATALOG, by="model").totals.requests)
+            reader.close()
+
+    writer.import_paths([logs], catalog=CATALOG, progress=progress, workers=1)
+    assert seen == [30, 60]  # readers see the committed transactions only, never a half-written file
+    assert totals(writer)[1] == 100
