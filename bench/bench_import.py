@@ -38,7 +38,7 @@ TARGETS = {"cold_vs_ccusage": 0.5, "cold_rss_mb": 200, "reimport_s": 0.3, "incre
 
 def run_ccusage(tree: Path) -> tuple[harness.Run, dict]:
     if not CCUSAGE.exists():
-        raise SystemExit("ccusage is not installed: npm ci --prefix bench  (pins ccusage 20.0.24)")
+        raise SystemExit("ccusage is not installed: npm install --prefix bench  (ccusage 20.0.24, exact in package.json)")
     CCUSAGE.chmod(0o755)
     run = harness.timed([str(CCUSAGE), "claude", "daily", "--json", "--offline", "--timezone", "UTC"], env={"CLAUDE_CONFIG_DIR": str(tree)})
     data = json.loads(run.stdout)

@@ -9,7 +9,7 @@ tree="${1:?usage: run_ccusage.sh TREE [OUT_PREFIX]}"
 out="${2:-$here/out/ccusage}"
 bin="$here/node_modules/@ccusage/ccusage-linux-x64/bin/ccusage"
 if [[ ! -e "$bin" ]]; then
-  npm ci --prefix "$here" >&2
+  npm install --prefix "$here" --no-audit --no-fund >&2
 fi
 chmod +x "$bin"  # npm unpacks it without the execute bit; the JS wrapper would chmod it on first run
 mkdir -p "$(dirname "$out")"
