@@ -22,12 +22,17 @@ class KeyBar(Static):
     def on_mount(self) -> None:
         app = self.app
         screen = self.screen
+        own = [b if isinstance(b, Binding) else Binding(*b) for b in vars(type(screen)).get("BINDINGS", [])]
+        # On a narrow terminal the end is cut off: this screen's keys, help, quit and the palette first.
+        first = [b for b in app.BINDINGS if b.id in ("help", "quit")]
+        rest = [b for b in app.BINDINGS if b.id not in ("help", "quit")]
         parts = []
-        for b in [*vars(type(screen)).get("BINDINGS", []), *app.BINDINGS]:
-            b = b if isinstance(b, Binding) else Binding(*b)
+        for b in [*own, *first, None, *rest]:
+            if b is None:
+                parts.append(Content.assemble((" ^p ", "bold $footer-key-foreground"), "palette"))
+                continue
             if not b.show:
                 continue
             key = app.get_key_display(b)
             parts.append(Content.assemble((f" {key} ", "bold $footer-key-foreground"), b.description))
-        parts.append(Content.assemble((" ^p ", "bold $footer-key-foreground"), "palette"))
         self.update(Content(" ").join(parts))
