@@ -27,6 +27,9 @@ async def test_no_key_shows_how_to_set_one(sample_db):
         await pilot.press("r")
         await pilot.pause()
         assert any(n.title == "no API key" for n in app._notifications)
+        await pilot.press("a")  # auto-probe cannot be switched on without a key
+        await pilot.pause()
+        assert not screen.query_one("#auto-switch").value and screen.auto_timer is None
         assert not list(screen.query(ProbePanel))
         # the catalog's tier table is there without a key
         catalog = pricing.load_catalog()

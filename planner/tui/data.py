@@ -148,13 +148,6 @@ def _demand(peaks: dict, catalog, as_of: date, projected, live: dict):
     return _gauges(peaks, catalog, as_of, rec.tier, live, headroom), rec
 
 
-def minute_tuples(rows):
-    """MinuteRow (a slots dataclass) -> the tuples demand.peaks unpacks."""
-    for r in rows:
-        yield (r.minute_ms, r.model, r.requests, r.input_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read,
-               r.output_tokens, r.bucket_seconds) if not isinstance(r, tuple) else r
-
-
 def _gauges(peaks: dict, catalog, at: date, tier: str, live: dict, headroom) -> list[GroupGauge]:
     in_force = [t.id for t in catalog.tiers_at(at) if t.id != "custom"]
     compare = tier if tier in in_force else (in_force[-1] if in_force else tier)

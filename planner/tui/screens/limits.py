@@ -292,6 +292,9 @@ class LimitsScreen(PlannerScreen):
             return 60
 
     def action_toggle_auto(self) -> None:
+        if self.app.api_key is None:
+            self.notify("set ANTHROPIC_API_KEY and start planner again", title="no API key", severity="warning")
+            return
         switch = self.query_one("#auto-switch", Switch)
         switch.value = not switch.value
 
