@@ -78,6 +78,7 @@ class OverviewScreen(PlannerScreen):
         cached = self.app.cache.get("overview")
         if cached is not None and cached[0] == self.app.generation:
             self.show(cached[1])
+            self.app.call_after_refresh(self.app.build_other_screens)
             return
         for sel in LOADING:
             self.query_one(sel).loading = True
@@ -97,6 +98,8 @@ class OverviewScreen(PlannerScreen):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.show(message.data, partial=message.partial)
+        if not message.partial:
+            self.app.call_after_refresh(self.app.build_other_screens)
 
     def show(self, d: D.OverviewData, partial: bool = False) -> None:
         self.data = None if partial else d

@@ -30,7 +30,15 @@ LIMIT_COLUMNS = [
 ]  # fmt: skip
 
 
+WIDE = 40  # long sources (URLs, notes) are cut in the table; the export has them whole
+
+
 def cell(row: dict, key: str) -> str:
+    text = _cell(row, key)
+    return text if len(text) <= WIDE else text[: WIDE - 1] + "…"
+
+
+def _cell(row: dict, key: str) -> str:
     value = row.get(key)
     if key == "overridden":
         return "overridden" if value else ""
