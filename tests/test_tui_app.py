@@ -30,6 +30,18 @@ async def test_help_lists_every_binding(sample_db):
         assert type(app.screen).__name__ == "OverviewScreen"
 
 
+async def test_other_screens_are_built_in_the_background(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert set(app._screen_stacks) == set(app.MODES)  # composed, not shown
+        assert type(app.screen).__name__ == "OverviewScreen"
+        await pilot.press("5")
+        assert app.screen.result is not None  # the plan was evaluated before the visit
+
+
 def test_every_binding_and_screen_action_is_in_the_palette():
     from planner.tui.app import PlannerApp
 

@@ -36,6 +36,11 @@ async def test_pricing_table_is_the_catalog_and_filters(sample_db):
         rows = table_rows(screen.query_one("#prices"))
         assert rows and all("haiku" in r[0] for r in rows)
         assert all("Haiku" in r[0] for r in table_rows(screen.query_one("#limit-table")))
+        screen.query_one("#prices").focus()
+        await pilot.press("v")
+        assert screen.query_one("#limit-table").display and not screen.query_one("#prices").display
+        await pilot.press("v")
+        assert screen.query_one("#prices").display
 
 
 async def test_edit_price_saves_an_override_and_marks_the_row(sample_db):

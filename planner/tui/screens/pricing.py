@@ -58,6 +58,8 @@ class PricingScreen(PlannerScreen):
         Binding("slash", "filter", "Filter", id="pricing.filter", tooltip="Filter models and groups by name"),
         Binding("m", "edit", "Edit price", id="pricing.edit_price", tooltip="Edit a price (saved to overrides)"),
         Binding("l", "edit_limit", "Edit limit", id="pricing.edit_limit", tooltip="Edit a rate limit (saved to overrides)"),
+        Binding("v", "toggle_table", "Prices/limits", id="pricing.toggle",
+                tooltip="Show the rate-limit table instead of the prices, or back"),
     ]
 
     def __init__(self) -> None:
@@ -82,6 +84,8 @@ class PricingScreen(PlannerScreen):
         prices.add_columns(*(c.title for c in PRICE_COLUMNS))
         limits = self.query_one("#limit-table", DataTable)
         limits.add_columns(*(c.title for c in LIMIT_COLUMNS))
+        # One table at a time: both wide tables on screen made every switch to this screen slow.
+        limits.display = False
 
     def reload(self) -> None:
         super().reload()
@@ -93,7 +97,7 @@ class PricingScreen(PlannerScreen):
         self.query_one("#limit-table").border_title = f"Rate limits per tier at {app.today} (source: {D.SOURCE_CATALOG})"
         self.query_one("#pricing-sources", Static).update(
             f"source: the bundled catalog and your overrides ({app.overrides_target()}); "
-            f"— = not published (unknown, not 0). m edits a price, l a limit.")
+            f"— = not published (unknown, not 0). m edits a price, l a limit, v shows limits or prices.")
 
     def visible(self) -> tuple[list[dict], list[dict]]:
         f = self.filter_text.lower()
@@ -139,6 +143,12 @@ class PricingScreen(PlannerScreen):
         if table.row_count:
             target = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
         self.app.push_screen(EditOverrideDialog("limit", target), self._saved)
+
+    def action_toggle_table(self) -> None:
+        prices, limits = self.query_one("#prices", DataTable), self.query_one("#limit-table", DataTable)
+        limits.display = not limits.display
+        prices.display = not limits.display
+        (limits if limits.display else prices).focus()
 
     @on(DataTable.RowSelected, "#prices")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
