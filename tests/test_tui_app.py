@@ -128,3 +128,11 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(tmp_path, mon
         await pilot.press("4")  # the catalog screens still work
         await settle(pilot)
         assert type(app.screen).__name__ == "PricingScreen"
+
+
+def test_dashboard_command_rejects_a_bad_day_before_opening(capsys, tmp_path, monkeypatch):
+    from planner.cli import main
+
+    monkeypatch.setenv("PLANNER_CONFIG_DIR", str(tmp_path / "config"))
+    assert main(["--db", str(tmp_path / "x.db"), "dashboard", "--today", "someday"]) == 2
+    assert "--today: not a date: 'someday'" in capsys.readouterr().err
