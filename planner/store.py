@@ -409,10 +409,10 @@ class Store:
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM usage) AND NOT EXISTS(SELECT 1 FROM billed)").fetchone()[0] == 1
 
-    def data_version(self) -> tuple[int, int]:
-        """Changes when anything was imported (cheap: for caches in the dashboard)."""
+    def data_version(self) -> tuple[int, str]:
+        """Changes when anything was imported (cheap; stable across processes, for caches)."""
         row = self.conn.execute("SELECT count(*), coalesce(max(last_import), '') FROM sources").fetchone()
-        return (row[0], hash(row[1]))
+        return (row[0], row[1])
 
     def sources(self) -> list[SourceInfo]:
         rows = self.conn.execute(
