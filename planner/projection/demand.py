@@ -249,9 +249,12 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
         f"SELECT {case_group} AS g, ts_ms / 60000 AS m, bucket_s, sum(input + cw5 + cw1h + {reads}), sum(output) "
         f"FROM usage WHERE bucket_s > 0{where} GROUP BY g, m, bucket_s"
     )
-    per_group: dict[int, list] = {}
-    for row in store.conn.execute(request_sql, args):
-        per_group.setdefault(row[0], []).append(row)
+    from itertools import groupby
+    from operator import itemgetter
+
+    # rows come grouped by g (GROUP BY g, m): split them without a Python-level loop per row
+    per_group: dict[int, list] = {g: list(rows) for g, rows in
+                                  groupby(store.conn.execute(request_sql, args).fetchall(), key=itemgetter(0))}
     result: dict[str, GroupDemand] = {}
     series: dict[int, tuple[dict, dict, dict]] = {}
     for gi, rows in per_group.items():
@@ -301,7 +304,12 @@ def _rolling_refine(store, per_group, series, case_group, reads, not_batch, wher
             if not values:
                 continue
             best = max(values.values())
-            pairs = {m for m, v in values.items() if v + values.get(m + MINUTE_MS, 0) > best}
+            # a pair can beat `best` only if one of its minutes holds more than half of it
+            half = best / 2
+            big = [m for m, v in values.items() if v > half]
+            get = values.get
+            pairs = {m for m in {*big, *(b - MINUTE_MS for b in big)}
+                     if get(m, 0) + get(m + MINUTE_MS, 0) > best and m in values}
             if pairs:
                 wanted.setdefault(gi, {})[dim] = pairs
                 for m in pairs:
