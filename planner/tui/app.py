@@ -75,6 +75,44 @@ class PlannerApp(App):
         self.store_ready = threading.Event()
         self.imported_samples = None
         self.sub_title = self.db.name  # the name only: snapshots must not depend on where tests run
+        self._prefetch = self._start_prefetch()
+
+    def _start_prefetch(self):
+        """Start computing the overview now, in a thread, while Textual sets up the screen: the
+        queries run in SQLite with the GIL released, so the first frame waits for the longer of
+        the two instead of both. An empty or missing store is left to prepare_store."""
+        if not self.db.exists():
+            return None
+        from concurrent.futures import ThreadPoolExecutor
+
+        from planner.tui import data as D
+
+        now, key = self.clock(), self.catalog_key()
+        if self.cache_dir is not None:
+            from planner.tui import cache
+
+            if cache.peek(self.cache_dir, self.db, key, self.today, now):
+                peaks = None  # an unchanged store opens from the cache: no peaks to compute
+            else:
+                peaks = D.start_peaks(self.db, self.catalog)  # forked here, before Textual starts threads
+        else:
+            peaks = D.start_peaks(self.db, self.catalog)
+
+        def compute():
+            if D.store_is_empty(self.db):
+                return None
+            return D.overview(self.db, self.catalog, self.today, self.samples, now=now, cache_dir=self.cache_dir,
+                              catalog_key=key, peaks_future=peaks)
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="overview-prefetch")
+        future = pool.submit(compute)
+        pool.shutdown(wait=False)
+        return future
+
+    def take_prefetch(self):
+        """The prefetched overview's future, once (later loads compute afresh)."""
+        future, self._prefetch = self._prefetch, None
+        return future
 
     def load_catalog(self):
         import pricing
@@ -117,9 +155,11 @@ class PlannerApp(App):
         (nothing competes with it for the first frame), so a first visit is a switch (~0.1 s)
         instead of a compose (0.3-0.5 s). Each screen's data loads in its own workers as on a
         visit; the overview stays on screen."""
-        for mode in self.MODES:
-            if mode != self.current_mode and mode not in self._screen_stacks:
-                self._init_mode(mode)  # Textual's own mode set-up, without switching to it
+        todo = [m for m in self.MODES if m != self.current_mode and m not in self._screen_stacks]
+        if todo and not self._exit:  # never while quitting: a screen mounting then finds no children
+            self._init_mode(todo[0])  # Textual's own mode set-up, without switching to it
+            if len(todo) > 1:
+                self.call_after_refresh(self.build_other_screens)  # one per refresh: keys stay responsive
 
     @work(thread=True, exclusive=True, group="store", name="open store", exit_on_error=False)
     def prepare_store(self) -> None:

@@ -77,3 +77,22 @@ def save(folder: Path, db: Path, key: tuple, values: dict[str, Any]) -> None:
 
 def full_key(store, sources: list, catalog: str, today: date, live: dict) -> tuple:
     return (*store_key(store, sources), catalog, today.isoformat(), repr(sorted(live.items())))
+
+
+def peek(folder: Path, db: Path, catalog: str, today: date, now) -> bool:
+    """Whether the cache holds this store's views as they are now (checked before starting any
+    work: a fresh cache means the overview needs no queries)."""
+    if not cache_file(folder, db).exists():
+        return False
+    from planner.tui import data as D
+
+    try:
+        store = D.open_store(db)
+    except Exception:  # noqa: BLE001 - the screens report a broken store
+        return False
+    try:
+        sources = store.sources()
+        key = full_key(store, sources, catalog, today, D.live_limits(store, now))
+    finally:
+        store.close()
+    return load(folder, db, key) is not None

@@ -3,11 +3,31 @@ cached data that survives screen switches, and the table the export action write
 
 from __future__ import annotations
 
+import functools
+
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Header
 
 from planner.report import Table
+
+
+def tolerate_shutdown(method):
+    """For on_mount of screens composed in the background: when the app quits while one is being
+    mounted, its children are already gone; that is not an error worth a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except NoMatches:
+            app = self.app
+            if getattr(app, "_exit", False) or getattr(app, "_closing", False) or not getattr(app, "_running", True):
+                return None
+            raise
+
+    return wrapper
 
 
 class PlannerScreen(Screen):
@@ -25,6 +45,7 @@ class PlannerScreen(Screen):
         self.title = f"planner — {self.SCREEN_TITLE}"
         self.sub_title = self.app.sub_title
 
+    @tolerate_shutdown
     def on_screen_resume(self) -> None:
         if self.loaded_generation != self.app.generation or self.SCREEN_TITLE.lower() in self.app.stale:
             self.reload()

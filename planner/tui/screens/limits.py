@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Input, Label, Select, Static, Swi
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, pct, plain
-from planner.tui.screens.base import PlannerScreen
+from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.plots import HistoryPlot
 
@@ -116,6 +116,7 @@ class LimitsScreen(PlannerScreen):
                 yield DataTable(id="tier-table", zebra_stripes=True, cursor_type="row")
         yield KeyBar()
 
+    @tolerate_shutdown
     def on_mount(self) -> None:
         super().on_mount()
         app = self.app

@@ -89,9 +89,19 @@ class OverviewScreen(PlannerScreen):
         app = self.app
         app.store_ready.wait()
         generation = app.generation
-        result, usage_day = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock(),
-                                       cache_dir=app.cache_dir, catalog_key=app.catalog_key(),
-                                       on_spend=lambda d: self.post_message(self.Loaded(d, partial=True)))
+        future = app.take_prefetch() if generation == 0 else None
+        got = None
+        if future is not None:
+            try:
+                got = future.result()
+            except Exception:  # noqa: BLE001 - computed again below, where errors are reported
+                got = None
+        if got is not None:
+            result, usage_day = got
+        else:
+            result, usage_day = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock(),
+                                           cache_dir=app.cache_dir, catalog_key=app.catalog_key(),
+                                           on_spend=lambda d: self.post_message(self.Loaded(d, partial=True)))
         app.call_from_thread(lambda: app.cache.update({"overview": (generation, result), "usage:day": (generation, usage_day)}))
         self.post_message(self.Loaded(result))
 

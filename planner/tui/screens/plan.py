@@ -20,7 +20,7 @@ from planner.errors import PlannerError
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, count, pct, usd
-from planner.tui.screens.base import PlannerScreen
+from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
 
 FIELDS = (("requests_per_day", "requests/day"), ("peak_to_average", "peak/avg"), ("input_tokens", "input tok"),
@@ -103,6 +103,7 @@ class PlanScreen(PlannerScreen):
                 yield Static("", id="plan-sources", classes="sources")
         yield KeyBar()
 
+    @tolerate_shutdown
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#plan-tiers", DataTable).add_columns("Group", "Tier", "RPM free", "ITPM free", "OTPM free", "Binding",

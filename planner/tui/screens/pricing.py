@@ -13,7 +13,7 @@ from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, plain
 from planner.tui.messages import DataChanged
-from planner.tui.screens.base import PlannerScreen
+from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
 
 PRICE_COLUMNS = [
@@ -78,6 +78,7 @@ class PricingScreen(PlannerScreen):
             yield Static("", id="pricing-sources", classes="sources")
         yield KeyBar()
 
+    @tolerate_shutdown
     def on_mount(self) -> None:
         super().on_mount()
         prices = self.query_one("#prices", DataTable)

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Header, Select, Static
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import usd
-from planner.tui.screens.base import PlannerScreen
+from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
 
 GROUPINGS = ("day", "week", "month", "model", "project")
@@ -76,6 +76,7 @@ class UsageScreen(PlannerScreen):
             yield Static("", id="usage-sources", classes="sources")
         yield KeyBar()
 
+    @tolerate_shutdown
     def on_mount(self) -> None:
         super().on_mount()
         ledger = self.query_one("#ledger", DataTable)
