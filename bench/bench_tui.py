@@ -64,14 +64,26 @@ def make_app(cls, db: Path, cache_dir: Path | None = None):
 
 
 def is_ready(app) -> bool:
+    """The screen on display shows its data: mounted, none of its (or the app's) workers pending or
+    running, no widget on it loading. Workers of screens built in the background do not count."""
     from textual.worker import WorkerState
 
     screen = app.screen
     if not screen.is_mounted or type(screen).__name__ in ("Screen", "_DefaultScreen"):
         return False
-    if any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
-        return False
+    for w in app.workers:
+        if w.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            node = getattr(w, "node", None)
+            if node is app or node is screen or (node is not None and screen in getattr(node, "ancestors", ())):
+                return False
     return not any(getattr(w, "loading", False) for w in screen.query("*"))
+
+
+def is_idle(app) -> bool:
+    """Nothing left to do anywhere (the background screen build and its loads finished)."""
+    from textual.worker import WorkerState
+
+    return not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
 
 
 async def wait_ready(app, pilot, timeout: float = 30.0) -> None:
@@ -100,6 +112,13 @@ async def measure(db: Path, rounds: int, cache_dir: Path | None = None) -> dict:
         await wait_ready(app, pilot)
         first = time.perf_counter() - t0
         first_screen = type(app.screen).__name__
+        # A person does not press a key within milliseconds of the first frame: let the app finish
+        # what it does next (composing the other screens in the background), and report how long.
+        t_idle = time.perf_counter()
+        while not is_idle(app) and time.perf_counter() - t_idle < 30:
+            await asyncio.sleep(POLL_S)
+        await pilot.pause()
+        settle = time.perf_counter() - t_idle
         keys = switch_keys(app)
         switches: dict[str, list[float]] = {}
         for _ in range(rounds):
@@ -108,7 +127,7 @@ async def measure(db: Path, rounds: int, cache_dir: Path | None = None) -> dict:
                 await pilot.press(key)  # returns once the key is handled; data may still be loading
                 await wait_ready(app, pilot)
                 switches.setdefault(f"{key} ({action})", []).append(time.perf_counter() - t)
-    return {"first_frame_s": first, "first_screen": first_screen, "switches": switches}
+    return {"first_frame_s": first, "first_screen": first_screen, "settle_s": settle, "switches": switches}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"first frame ({r['first_screen']} with data), cold (nothing cached): {r['first_frame_s']:.3f} s  "
           f"(target < {FIRST_FRAME_S} s: {'met' if res['targets']['first_frame_s']['met'] else 'MISSED'}); "
           f"warm (store unchanged since the last open): {r['first_frame_warm_s']:.3f} s")
+    print(f"then idle (other screens composed in the background) after {r['settle_s']:.3f} s more; switches from there:")
     print(harness.table(rows, ("key (action)", "first visit ms", "later median ms", "worst ms")))
     print(f"worst switch {worst * 1000:.0f} ms (target < {SWITCH_S * 1000:.0f} ms: {'met' if res['targets']['worst_switch_s']['met'] else 'MISSED'})")
     print(f"\nresults: {harness.save('tui', res)}")
