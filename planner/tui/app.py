@@ -221,28 +221,29 @@ class PlannerApp(App):
 
         self.push_screen(ImportDialog(), done)
 
-    def action_export(self) -> None:
-        from planner.tui.screens.dialogs import ExportDialog
-
+    def _exportable(self):
+        """(table, payload, name) of the current view, or None (said in a notification)."""
         screen = self.screen
         table = screen.export_table() if hasattr(screen, "export_table") else None
         if table is None:
             self.notify("nothing to export on this screen yet", severity="warning")
-            return
-        name = getattr(screen, "SCREEN_TITLE", "view").lower()
-        self.push_screen(ExportDialog(table, screen.export_payload(), name, self.today))
+            return None
+        return table, screen.export_payload(), getattr(screen, "SCREEN_TITLE", "view").lower()
+
+    def action_export(self) -> None:
+        from planner.tui.screens.dialogs import ExportDialog
+
+        if (view := self._exportable()) is not None:
+            table, payload, name = view
+            self.push_screen(ExportDialog(table, payload, name, self.today))
 
     def action_export_as(self, fmt: str) -> None:
         from planner.tui.screens.dialogs import write_export
 
-        screen = self.screen
-        table = screen.export_table() if hasattr(screen, "export_table") else None
-        if table is None:
-            self.notify("nothing to export on this screen yet", severity="warning")
-            return
-        name = getattr(screen, "SCREEN_TITLE", "view").lower()
-        path = Path.cwd() / f"planner-{name}-{self.today.isoformat()}.{fmt}"
-        write_export(self, table, screen.export_payload(), fmt, path)
+        if (view := self._exportable()) is not None:
+            table, payload, name = view
+            path = Path.cwd() / f"planner-{name}-{self.today.isoformat()}.{fmt}"
+            write_export(self, table, payload, fmt, path)
 
     def action_next_theme(self) -> None:
         names = [t for t in THEMES if t in self.available_themes]

@@ -61,6 +61,8 @@ def with_what_if(scen, hit: Decimal | None, batch: Decimal | None):
     return dataclasses.replace(scen, workloads=[dataclasses.replace(w, **changes) for w in scen.workloads])
 
 
+_INVALID = object()  # a field that does not parse (the form keeps the last good value)
+
 class PlanScreen(PlannerScreen):
     SCREEN_TITLE = "Plan"
     AUTO_FOCUS = "#plan-tiers"
@@ -154,17 +156,28 @@ class PlanScreen(PlannerScreen):
                 widgets += [Label(label, classes="field-label"), Input(str(getattr(w, key)), id=f"w{i}-{key}", classes="wl")]
         box.mount_all(widgets)
 
+    @staticmethod
+    def _checked(field: Input, key: str, *, blank_ok: bool = False):
+        """The field's number, or _INVALID with the field marked and the reason in its tooltip."""
+        if blank_ok and not field.value.strip():
+            value = None
+        else:
+            try:
+                value = parse_number(field.value, key)
+            except PlannerError as exc:
+                field.add_class("-invalid")
+                field.tooltip = str(exc)
+                return _INVALID
+        field.remove_class("-invalid")
+        field.tooltip = None
+        return value
+
     @on(Input.Changed, ".wl")
     def _workload_changed(self, event: Input.Changed) -> None:
         i, key = event.input.id[1:].split("-", 1)
-        try:
-            value = parse_number(event.value, key)
-        except PlannerError as exc:
-            event.input.add_class("-invalid")
-            event.input.tooltip = str(exc)
+        value = self._checked(event.input, key)
+        if value is _INVALID:
             return
-        event.input.remove_class("-invalid")
-        event.input.tooltip = None
         w = self.scenario.workloads[int(i)]
         if getattr(w, key) != value:
             setattr(w, key, value)
@@ -173,16 +186,9 @@ class PlanScreen(PlannerScreen):
     @on(Input.Changed, ".whatif")
     def _what_if_changed(self, event: Input.Changed) -> None:
         key = event.input.id.removeprefix("whatif-")
-        if not event.value.strip():
-            value = None
-        else:
-            try:
-                value = parse_number(event.value, key)
-            except PlannerError as exc:
-                event.input.add_class("-invalid")
-                event.input.tooltip = str(exc)
-                return
-        event.input.remove_class("-invalid")
+        value = self._checked(event.input, key, blank_ok=True)
+        if value is _INVALID:
+            return
         self.what_if[key] = value
         self.recompute()
 
