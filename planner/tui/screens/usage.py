@@ -147,6 +147,12 @@ class UsageScreen(PlannerScreen):
         table = self.query_one("#ledger", DataTable)
         table.clear()
         table.border_title = f"by {self.by}: cost = {D.SOURCE_LOG} × {D.SOURCE_CATALOG}"
+        from rich.text import Text
+        from textual.widgets.data_table import ColumnKey
+
+        first = table.columns.get(ColumnKey("key"))
+        if first is not None:
+            first.label = Text(self.by.capitalize())  # "Day", "Model", ... instead of "Key"
         for r in self.rows():
             table.add_row(*(usd(r[c.key]) if c.key in MONEY else (f"{r[c.key]:,}" if isinstance(r[c.key], int) else str(r[c.key]))
                             for c in COLUMNS), key=r["key"])
