@@ -171,6 +171,9 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
     if model:
         m = catalog.resolve(model)
         wanted = [i for i, d in dims.items() if (d[1] == m.id if m is not None else d[0] == model)]
+        if not wanted:
+            known = sorted({d[1] or d[0] for d in dims.values()})
+            raise PlannerError(f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else ""))
         where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
     group = "s, dim, c" + (", k" if by in _KEY_SQL else "")
     sql = (

@@ -109,7 +109,7 @@ class FileResult:
 
     path: str
     fmt: str | None
-    status: str  # new | appended | reread | unchanged | skipped | vanished | cancelled
+    status: str  # new | appended | reread | kept | unchanged | skipped | vanished | cancelled
     new: int = 0  # records stored for the first time
     replaced: int = 0  # a larger copy of a stored request (a later streaming snapshot)
     duplicate: int = 0  # already stored (same dedup key, not larger), within or across files
@@ -664,6 +664,12 @@ class Store:
                 res.bad = 1
             return res
         reread = t.start_offset == 0 and t.known
+        if reread and not parsed.n_rows and not parsed.billed and any(p.kind == "bad" for p in parsed.problems):
+            # Read again whole and nothing usable came out (a wrong --format, a file overwritten with
+            # garbage): keep what it gave before, and its import state, rather than lose it.
+            return FileResult(t.path, t.fmt, "kept", bad=sum(p.kind == "bad" for p in parsed.problems),
+                              problems=parsed.problems, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
+                              reason="read again, nothing usable: its earlier records are kept")
         if reread:
             # Read again whole: what this file contributed before is replaced by what it holds now.
             conn.execute("DELETE FROM usage WHERE source_id = ?", (t.source_id,))

@@ -390,3 +390,19 @@ def test_a_reader_is_not_blocked_while_an_import_writes(tmp_path, monkeypatch):
     writer.import_paths([logs], catalog=CATALOG, progress=progress, workers=1)
     assert seen == [30, 60]  # readers see the committed transactions only, never a half-written file
     assert totals(writer)[1] == 100
+
+
+def test_a_wrong_forced_format_keeps_the_files_earlier_records(tmp_path, store):
+    log = write(tmp_path / "app.jsonl", [app_line(i) for i in range(5)])
+    store.import_paths([log], catalog=CATALOG)
+    res = store.import_paths([log], fmt="csv", catalog=CATALOG)  # a mistake: nothing usable as CSV
+    assert res.files[0].status == "kept" and res.files[0].bad >= 1
+    assert totals(store)[1] == 5
+    assert store.import_paths([log], catalog=CATALOG).files[0].status == "unchanged"
+    assert totals(store)[1] == 5
+
+
+def test_report_of_a_model_never_imported_says_so(tmp_path, store):
+    store.import_paths([write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
+    with pytest.raises(PlannerError, match="no imported usage of 'claude-opus-4-8'.*claude-sonnet-4-6"):
+        ledger.summarize(store, CATALOG, model="claude-opus-4-8")

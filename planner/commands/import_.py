@@ -154,7 +154,7 @@ def _print_summary(summary, db: Path) -> None:
 
     files = summary.files
     by_status = Counter(f.status for f in files)
-    read = [f for f in files if f.status in ("new", "appended", "reread")]
+    read = [f for f in files if f.status in ("new", "appended", "reread", "kept")]
     w = sys.stdout.write
     w(f"imported into {db} in {summary.elapsed_s:.2f} s: {summary.new:,} new, {summary.replaced:,} replaced by a larger copy, "
       f"{summary.duplicate:,} duplicate, {summary.bad:,} bad lines; {summary.bytes_read / 1e6:,.1f} MB read\n")
