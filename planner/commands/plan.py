@@ -65,10 +65,10 @@ def _table(plan: dict, Column, Table):
     for w in plan["workloads"]:
         b = w["breakdown_usd"]
         rows.append({"item": f"workload {w['name']}", "detail": w["model"],
-                     "monthly_usd": w["monthly_cost_usd"].quantize(Decimal("0.01")),
+                     "monthly_usd": f"{w['monthly_cost_usd']:,.2f}",
                      "breakdown": ", ".join(f"{k} ${v:.2f}" for k, v in b.items()),
                      "peaks": _peaks(w["peak"])})
-    rows.append({"item": "total", "detail": "", "monthly_usd": plan["monthly_cost_usd"].quantize(Decimal("0.01")),
+    rows.append({"item": "total", "detail": "", "monthly_usd": f"{plan['monthly_cost_usd']:,.2f}",
                  "breakdown": "", "peaks": ""})
     for g in plan["groups"]:
         rows.append({"item": f"group {g['name']}", "detail": "", "monthly_usd": "", "breakdown": "",
@@ -101,7 +101,7 @@ def _peaks(p: dict) -> str:
 
 def _compare_table(plans: list[dict], Column, Table):
     keys = [f"s{i}" for i in range(len(plans))]
-    rows = [{"item": "monthly cost USD", **{k: p["monthly_cost_usd"].quantize(Decimal("0.01")) for k, p in zip(keys, plans)}},
+    rows = [{"item": "monthly cost USD", **{k: f"{p['monthly_cost_usd']:,.2f}" for k, p in zip(keys, plans)}},
             {"item": "recommended tier", **{k: p["recommended_tier"] for k, p in zip(keys, plans)}}]
     groups = sorted({g["group"] for p in plans for g in p["groups"]})
     for group in groups:
