@@ -80,9 +80,14 @@ def is_ready(app) -> bool:
 
 
 def is_idle(app) -> bool:
-    """Nothing left to do anywhere (the background screen build and its loads finished)."""
+    """Nothing left to do anywhere: every mode's screen exists (the app composes them in the
+    background after the first frame) and no worker is pending or running."""
     from textual.worker import WorkerState
 
+    modes = getattr(app, "MODES", {}) or {}
+    stacks = getattr(app, "_screen_stacks", None)
+    if modes and stacks is not None and not all(stacks.get(m) for m in modes):
+        return False
     return not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
 
 
