@@ -315,3 +315,68 @@ def reconcile(store, catalog, *, since=None, until=None) -> list[ReconcileRow]:
         computed[(d, m)] = None if r.unpriced_requests and not r.cost_usd else r.cost_usd
     keys = sorted(set(billed) | set(computed))
     return [ReconcileRow(d, m, computed.get((d, m)), billed.get((d, m)), items.get((d, m), 0)) for d, m in keys]
+
+
+@dataclass
+class WhatIfRow:
+    model: str
+    actual_usd: Decimal
+    what_if_usd: Decimal
+
+    @property
+    def difference_usd(self) -> Decimal:
+        return self.what_if_usd - self.actual_usd
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "actual_usd": self.actual_usd, "what_if_usd": self.what_if_usd,
+                "difference_usd": self.difference_usd}
+
+
+def what_if(store, catalog, *, since=None, until=None, tz: str = "UTC", batch_share: Decimal | None = None,
+            cache_hit_rate: Decimal | None = None) -> list[WhatIfRow]:
+    """The imported traffic re-priced (an estimate): with `batch_share` of the real-time requests
+    sent through the Batch API, and/or with `cache_hit_rate` of the cacheable prompt (the tokens
+    that were written to or read from the cache) read from the cache and the rest written at the
+    5-minute price. Each group keeps its own model, day, band and modifiers; unpriced models are
+    left out (they are named by summarize)."""
+    from planner.store import span_sql
+
+    for name, v in (("batch share", batch_share), ("cache hit rate", cache_hit_rate)):
+        if v is not None and not (0 <= v <= 1):
+            raise PlannerError(f"{name} must be between 0 and 1 (got {v})")
+    since_ms, until_ms = local_bounds(since, until, tz)
+    thresholds = catalog.band_thresholds()
+    bounds, args = span_sql(since_ms, until_ms)
+    sql = (f"SELECT ts_ms / {DAY_MS} AS s, dim, {_class_sql(thresholds)} AS c, sum(input), sum(cw5), sum(cw1h), "
+           f"sum(cread), sum(output), sum(web) FROM usage WHERE 1{bounds} GROUP BY s, dim, c")
+    dims = store.dims()
+    rates = _Rates(catalog, thresholds)
+    out: dict[str, list[Decimal]] = {}
+
+    def cost(r, inp, cw5, cw1h, cread, outp, web) -> Decimal:
+        (ri, r5, r1, rr, ro), rweb, _ = r
+        return (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + outp * ro) / MTOK + web * rweb
+
+    for s, dim, klass, inp, cw5, cw1h, cread, outp, web in store.conn.execute(sql, args):
+        raw, mid, tier, geo, speed = dims[dim]
+        day = date(1970, 1, 1) + timedelta(days=s)
+        r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None
+        if r is None:
+            continue
+        actual = cost(r, inp, cw5, cw1h, cread, outp, web)
+        counts = (inp, cw5, cw1h, cread, outp, web)
+        if cache_hit_rate is not None:
+            cacheable = cw5 + cw1h + cread
+            reads = cacheable * cache_hit_rate
+            counts = (inp, cacheable - reads, 0, reads, outp, web)
+        new = cost(r, *counts)
+        if batch_share is not None and tier != "batch":
+            rb = rates.get(mid, day, "batch", geo, speed, klass)
+            if rb is not None:
+                new = new * (1 - batch_share) + cost(rb, *counts) * batch_share
+        acc = out.setdefault(mid, [_ZERO, _ZERO])
+        acc[0] += actual
+        acc[1] += new
+    rows = [WhatIfRow(m, _tidy(a), _tidy(w)) for m, (a, w) in out.items()]
+    rows.sort(key=lambda r: (-r.actual_usd, r.model))
+    return rows

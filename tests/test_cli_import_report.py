@@ -163,3 +163,14 @@ def test_import_admin_usage_needs_since_and_key(db, monkeypatch, capsys):
     assert code == 2 and "--since" in err
     code, _, err = run(capsys, "import", "--admin-usage", "--since", "2026-11-01")
     assert code == 2 and "ANTHROPIC_ADMIN_KEY" in err
+
+
+def test_report_what_if_json(db, capsys):
+    run(capsys, "import", str(SAMPLES / "claude-code"))
+    code, out, _ = run(capsys, "report", "--what-if-batch", "50%", "--format", "json")
+    data = json.loads(out, parse_float=Decimal)
+    assert code == 0 and data["source"] == "estimate" and data["batch_share"] == Decimal("0.5")
+    assert data["totals"]["actual_usd"] == Decimal("8.5923745")
+    assert data["totals"]["what_if_usd"] == data["totals"]["actual_usd"] * Decimal("0.75")  # half of it at 50% off
+    code, _, err = run(capsys, "report", "--what-if-cache-hit", "1.5")
+    assert code == 2 and "between 0 and 1" in err

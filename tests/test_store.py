@@ -406,3 +406,22 @@ def test_report_of_a_model_never_imported_says_so(tmp_path, store):
     store.import_paths([write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
     with pytest.raises(PlannerError, match="no imported usage of 'claude-opus-4-8'.*claude-sonnet-4-6"):
         ledger.summarize(store, CATALOG, model="claude-opus-4-8")
+
+
+def test_what_if_batch_and_cache_hit_reprice_the_history(tmp_path, store):
+    from decimal import Decimal as D
+
+    line = json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "m1", "model": "claude-sonnet-4-6",
+                       "usage": {"input_tokens": 1000, "cache_creation_input_tokens": 10000,
+                                 "cache_read_input_tokens": 0, "output_tokens": 100}})
+    store.import_paths([write(tmp_path / "app.jsonl", [line])], catalog=CATALOG)
+    (row,) = ledger.what_if(store, CATALOG, batch_share=D(1))
+    assert row.actual_usd == D("0.042")  # 1000 x $3 + 10000 x $3.75 + 100 x $15, per MTok
+    assert row.what_if_usd == row.actual_usd / 2  # all of it through Batch at 50% off
+    (row,) = ledger.what_if(store, CATALOG, cache_hit_rate=D(1))
+    assert row.what_if_usd == (1000 * D(3) + 10000 * D("0.3") + 100 * D(15)) / 1_000_000
+    (row,) = ledger.what_if(store, CATALOG, cache_hit_rate=D("0.5"), batch_share=D("0.5"))
+    cached = (1000 * D(3) + 5000 * D("3.75") + 5000 * D("0.3") + 100 * D(15)) / 1_000_000
+    assert row.what_if_usd == cached * D("0.75")
+    with pytest.raises(PlannerError, match="between 0 and 1"):
+        ledger.what_if(store, CATALOG, batch_share=D(2))

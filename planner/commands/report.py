@@ -20,7 +20,9 @@ never priced at $0. Cache savings are what the same tokens would have cost witho
   planner report --by day --tz Europe/Berlin  days as they fall in Berlin
   planner report --format json                {"rows": [...], "totals": {...}, "unpriced_models": [...]}
   planner report --reconcile                  computed cost against imported Admin API cost reports
-  planner report --budget 500                 exit 3 if the month-end projection is over $500"""
+  planner report --budget 500                 exit 3 if the month-end projection is over $500
+  planner report --what-if-batch 0.3          the same history with 30% of requests through Batch
+  planner report --what-if-cache-hit 0.9      ... or with 90% of the cacheable prompt read from cache"""
 
 
 def _day(text: str) -> date | datetime:
@@ -31,6 +33,18 @@ def _day(text: str) -> date | datetime:
         return value
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def _share(text: str):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1: {text!r}") from None
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1: {text!r}")
+    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +61,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="compare computed cost with billed cost (imported Admin API cost reports) per day and model")
     parser.add_argument("--budget", type=_usd, metavar="USD",
                         help="exit 3 when the month-end spend projection is over USD (a CI gate)")
+    parser.add_argument("--what-if-batch", type=_share, metavar="SHARE",
+                        help="re-price the history with SHARE (0-1) of real-time requests sent through the Batch API")
+    parser.add_argument("--what-if-cache-hit", type=_share, metavar="RATE",
+                        help="re-price the history as if RATE (0-1) of the cacheable prompt had been read from cache")
     add_format(parser)
 
 
@@ -68,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.reconcile:
             return _reconcile(store, catalog, args)
+        if args.what_if_batch is not None or args.what_if_cache_hit is not None:
+            return _what_if(store, catalog, args)
         led = ledger.summarize(store, catalog, since=args.since, until=args.until, tz=args.tz, by=args.by,
                                model=args.model)
         _emit_ledger(led, args)
@@ -149,4 +169,37 @@ def _reconcile(store, catalog, args) -> int:
         notes.append("only the pairs that do not match are listed (use --format csv or json for all)")
     emit(Table(columns, table_rows, title="Reconciliation", notes=notes), args.format,
          payload={"rows": [r.to_json() for r in rows], "matched": len(rows) - len(differs), "total": len(rows)})
+    return 0
+
+
+def _what_if(store, catalog, args) -> int:
+    from planner import ledger
+    from planner.report import Column, Table
+
+    rows = ledger.what_if(store, catalog, since=args.since, until=args.until, tz=args.tz,
+                          batch_share=args.what_if_batch, cache_hit_rate=args.what_if_cache_hit)
+    text = args.format in ("table", "md")
+    total = ledger.WhatIfRow("total", sum((r.actual_usd for r in rows), ledger._ZERO),
+                             sum((r.what_if_usd for r in rows), ledger._ZERO))
+
+    def shown(r) -> dict:
+        d = r.to_json()
+        if text:
+            for k in ("actual_usd", "what_if_usd", "difference_usd"):
+                d[k] = f"{d[k]:,.2f}"
+        return d
+
+    assumptions = []
+    if args.what_if_batch is not None:
+        assumptions.append(f"{args.what_if_batch:%} of real-time requests through the Batch API at its discount")
+    if args.what_if_cache_hit is not None:
+        assumptions.append(f"{args.what_if_cache_hit:%} of the cacheable prompt (tokens written to or read from "
+                           "the cache) read from cache, the rest written at the 5-minute price")
+    notes = ["what-if: " + "; ".join(assumptions) + " (estimate: imported log re-priced with the catalog)"]
+    columns = [Column("model", "Model"), Column("actual_usd", "Actual $", "right"),
+               Column("what_if_usd", "What-if $", "right"), Column("difference_usd", "Difference $", "right")]
+    emit(Table(columns, [shown(r) for r in [*rows, total]], title="What-if", notes=notes), args.format,
+         payload={"rows": [r.to_json() for r in rows], "totals": total.to_json(),
+                  "batch_share": args.what_if_batch, "cache_hit_rate": args.what_if_cache_hit,
+                  "source": "estimate"})
     return 0
