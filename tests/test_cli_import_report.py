@@ -172,5 +172,6 @@ def test_report_what_if_json(db, capsys):
     assert code == 0 and data["source"] == "estimate" and data["batch_share"] == Decimal("0.5")
     assert data["totals"]["actual_usd"] == Decimal("8.5923745")
     assert data["totals"]["what_if_usd"] == data["totals"]["actual_usd"] * Decimal("0.75")  # half of it at 50% off
-    code, _, err = run(capsys, "report", "--what-if-cache-hit", "1.5")
-    assert code == 2 and "between 0 and 1" in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--what-if-cache-hit", "1.5"])
+    assert exit_.value.code == 2 and "between 0 and 1" in capsys.readouterr().err
