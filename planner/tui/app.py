@@ -168,6 +168,10 @@ class PlannerApp(App):
         todo = [m for m in self.MODES if m != self.current_mode and m not in self._screen_stacks]
         if todo and not self._exit:  # never while quitting: a screen mounting then finds no children
             self._init_mode(todo[0])  # Textual's own mode set-up, without switching to it
+            # Its styles are applied as it mounts, with the current theme: mark them current, or
+            # Textual re-parses the whole stylesheet on its first display (~150 ms; a new screen's
+            # count starts at -1). A later theme change still refreshes it on its next display.
+            self._screen_stacks[todo[0]][-1]._css_update_count = self._css_update_count
             if len(todo) > 1:
                 self.call_after_refresh(self.build_other_screens)  # one per refresh: keys stay responsive
 
