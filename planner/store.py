@@ -20,7 +20,6 @@ the limit); the writes stay in this process.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -696,7 +695,6 @@ class Store:
                 res.replaced = conn.total_changes - before
             res.duplicate = len(rows) - res.new - res.replaced
         if parsed.billed:
-            before = conn.total_changes
             conn.executemany(_INSERT_BILLED, parsed.billed)
             res.new += len(parsed.billed)
         bad = [p for p in parsed.problems if p.kind == "bad"]

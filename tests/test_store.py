@@ -1,7 +1,6 @@
 """The usage store: idempotent, incremental, dedup across files, all-or-nothing per file, clear errors."""
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess

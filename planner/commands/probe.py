@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from planner.commands._common import add_format, load_catalog
-from planner.errors import PlannerError
 
 HELP = "live rate limits of a model group from a one-token probe call (needs ANTHROPIC_API_KEY)"
 DESCRIPTION = """\

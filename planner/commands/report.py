@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from planner.commands._common import add_format, emit, load_catalog
 from planner.errors import PlannerError

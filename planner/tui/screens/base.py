@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import functools
 
-from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Header
 
 from planner.report import Table
 
@@ -34,12 +32,6 @@ class PlannerScreen(Screen):
     SCREEN_TITLE = ""
     # App generation this screen's data was loaded at; a DataChanged bumps the app's generation.
     loaded_generation = -1
-
-    def compose_header(self) -> ComposeResult:
-        yield Header()
-
-    def compose_footer(self) -> ComposeResult:
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = f"planner — {self.SCREEN_TITLE}"
