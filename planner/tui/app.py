@@ -94,9 +94,9 @@ class PlannerApp(App):
             if cache.peek(self.cache_dir, self.db, key, self.today, now):
                 peaks = None  # an unchanged store opens from the cache: no peaks to compute
             else:
-                peaks = D.start_peaks(self.db, self.catalog)  # forked here, before Textual starts threads
+                peaks = D.start_peaks(self.db, self.catalog, fork=threading.active_count() == 1)  # forked here, before Textual starts threads
         else:
-            peaks = D.start_peaks(self.db, self.catalog)
+            peaks = D.start_peaks(self.db, self.catalog, fork=threading.active_count() == 1)
 
         def compute():
             if D.store_is_empty(self.db):

@@ -166,16 +166,17 @@ def _child_peaks(db: Path, catalog, conn) -> None:
         conn.close()
 
 
-def start_peaks(db: Path, catalog):
-    """A future of the demand peaks: in a forked process for a big store (where the fork is
-    cheap next to ~0.7 s of queries), else in a thread."""
+def start_peaks(db: Path, catalog, *, fork: bool = False):
+    """A future of the demand peaks: with fork=True and a big store, in a forked process (cheap
+    next to ~0.7 s of queries), else in a thread. Fork only where no other thread runs yet (the
+    app's constructor): a child forked from a busy process could inherit a lock held elsewhere."""
     import multiprocessing as mp
 
     try:
         big = Path(db).stat().st_size >= PROCESS_MIN_BYTES
     except OSError:
         big = False
-    if big and "fork" in mp.get_all_start_methods():
+    if fork and big and "fork" in mp.get_all_start_methods():
         try:
             return _ChildPeaks(db, catalog)
         except OSError:
