@@ -38,7 +38,8 @@ async def test_overview_figures_equal_the_core(sample_db):
         assert type(screen).__name__ == "OverviewScreen"
         assert screen.query_one("#mtd").value == usd(fc.month_to_date)
         assert screen.query_one("#projection").value == usd(fc.projected)
-        assert screen.query_one("#projection").source == f"estimate: {usd(fc.low)} – {usd(fc.high)}"
+        assert screen.query_one("#projection").source == f"estimate: ${fc.low:,.0f}–${fc.high:,.0f}"
+        assert f"range {usd(fc.low)} – {usd(fc.high)}" in str(screen.query_one("#projection").tooltip)
         assert screen.query_one("#savings").value == usd(by_model.totals.cache_savings_usd)
         assert screen.query_one("#tier").value == rec.tier
         # every figure says where it came from

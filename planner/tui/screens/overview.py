@@ -128,7 +128,12 @@ class OverviewScreen(PlannerScreen):
             tier.set("—", D.SOURCE_ESTIMATE)
         else:
             mtd.set(usd(fc.month_to_date), f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}")
-            proj.set(usd(fc.projected), f"{D.SOURCE_ESTIMATE}: {usd(fc.low)} – {usd(fc.high)}")
+            # the range in whole dollars above $100, so it fits a quarter of a 120-column screen
+            def rng(x):
+                return f"${x:,.0f}" if x >= 100 else usd(x)
+
+            proj.set(usd(fc.projected), f"{D.SOURCE_ESTIMATE}: {rng(fc.low)}–{rng(fc.high)}")
+            proj.tooltip = f"range {usd(fc.low)} – {usd(fc.high)}; {fc.method}"
             savings.set(usd(d.by_model.totals.cache_savings_usd), f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}")
             rec = d.recommendation
             if rec is not None:
