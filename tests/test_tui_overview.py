@@ -45,6 +45,8 @@ async def test_overview_figures_equal_the_core(sample_db):
         # every figure says where it came from
         assert screen.query_one("#mtd").source == "imported log × catalog"
         assert screen.query_one("#tier").source.startswith("estimate")
+        # the samples use 5.5 models whose higher-tier limits are unpublished: "custom" says why
+        assert rec.tier == "custom" and screen.query_one("#tier").source == "estimate: a group's limits are unknown"
         sources = text_of(screen.query_one("#sources"))
         assert "imported log" in sources and "catalog" in sources and "estimate" in sources
         # spend by model, most expensive first

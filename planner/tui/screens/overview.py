@@ -137,7 +137,11 @@ class OverviewScreen(PlannerScreen):
             savings.set(usd(d.by_model.totals.cache_savings_usd), f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}")
             rec = d.recommendation
             if rec is not None:
-                tier.set(rec.tier, f"{D.SOURCE_ESTIMATE}: peaks × 1.2, projected spend")
+                unsure = rec.tier == "custom" and rec.rejected and all(
+                    "cannot confirm" in why for why in rec.rejected.values())
+                # "custom" because the catalog lacks a limit is not "you need a custom tier": say so
+                tier.set(rec.tier, f"{D.SOURCE_ESTIMATE}: " + ("a group's limits are unknown" if unsure
+                                                             else "peaks × 1.2, projected spend"))
                 tier.tooltip = rec.reason
             days = calendar.monthrange(d.as_of.year, d.as_of.month)[1]
             self.query_one(SpendPlot).replot(d.month, fc, days)
