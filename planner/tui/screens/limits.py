@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, Switch
 
 from planner.report import Column, Table
+from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, pct, plain
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
@@ -113,7 +114,7 @@ class LimitsScreen(PlannerScreen):
                 with Vertical(id="history-box"):
                     yield Select([], prompt="group", id="history-group")
                     yield HistoryPlot(id="history-plot")
-                yield DataTable(id="tier-table", zebra_stripes=True, cursor_type="row")
+                yield SteadyTable(id="tier-table", zebra_stripes=True, cursor_type="row")
         yield KeyBar()
 
     @tolerate_shutdown

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from planner.report import Column, Table
+from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen
@@ -57,7 +58,7 @@ class OverviewScreen(PlannerScreen):
                 yield Card(id="tier", classes="card")
             with Horizontal(id="middle"):
                 yield SpendPlot(id="spend-plot")
-                yield DataTable(id="by-model", cursor_type="row", zebra_stripes=True)
+                yield SteadyTable(id="by-model", cursor_type="row", zebra_stripes=True)
             yield Grid(id="gauges")
             yield Static("", id="sources", classes="sources")
         yield KeyBar()

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 
 from planner.errors import PlannerError
 from planner.report import Column, Table
+from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, count, pct, usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
@@ -100,8 +101,8 @@ class PlanScreen(PlannerScreen):
             with VerticalScroll(id="plan-results"):
                 yield Static("", id="plan-cost", classes="figure")
                 yield Static("", id="plan-tier")
-                yield DataTable(id="plan-tiers", cursor_type="row", zebra_stripes=True)
-                yield DataTable(id="plan-compare", zebra_stripes=True)
+                yield SteadyTable(id="plan-tiers", cursor_type="row", zebra_stripes=True)
+                yield SteadyTable(id="plan-compare", zebra_stripes=True)
                 yield Static("", id="plan-sources", classes="sources")
         yield KeyBar()
 

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Input, Static
 
 from planner.report import Column, Table
+from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, plain
 from planner.tui.messages import DataChanged
@@ -73,8 +74,8 @@ class PricingScreen(PlannerScreen):
         with Vertical(id="pricing"):
             yield Static("Pricing — catalog, USD per million tokens", classes="screen-title")
             yield Input(placeholder="filter by model or group name ( / )", id="filter")
-            yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
-            yield DataTable(id="limit-table", cursor_type="row", zebra_stripes=True)
+            yield SteadyTable(id="prices", cursor_type="row", zebra_stripes=True)
+            yield SteadyTable(id="limit-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="pricing-sources", classes="sources")
         yield KeyBar()
 

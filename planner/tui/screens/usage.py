@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Select, Static
 
 from planner.report import Column, Table
+from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
@@ -71,8 +72,8 @@ class UsageScreen(PlannerScreen):
             with Horizontal(id="usage-bar"):
                 yield Static("Usage — imported history", classes="screen-title", id="usage-title")
                 yield Select([(f"by {g}", g) for g in GROUPINGS], value="day", allow_blank=False, id="usage-by")
-            yield DataTable(id="ledger", cursor_type="column", zebra_stripes=True)
-            yield DataTable(id="sources-table", cursor_type="row", zebra_stripes=True)
+            yield SteadyTable(id="ledger", cursor_type="column", zebra_stripes=True)
+            yield SteadyTable(id="sources-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="usage-sources", classes="sources")
         yield KeyBar()
 
