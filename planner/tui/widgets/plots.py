@@ -8,7 +8,25 @@ from decimal import Decimal
 from textual_plotext import PlotextPlot
 
 
-class SpendPlot(PlotextPlot):
+class CachedPlot(PlotextPlot):
+    """A plot rendered once per (data, size, theme): plotext rebuilds the whole figure on every
+    render, and Textual re-renders a screen's widgets on each switch back to it."""
+
+    _plot_version = 0
+    _cached: tuple | None = None
+
+    def replotted(self) -> None:
+        self._plot_version += 1
+        self.refresh()
+
+    def render(self):
+        key = (self._plot_version, self.size.width, self.size.height, self.app.theme, getattr(self, "theme", None))
+        if self._cached is None or self._cached[0] != key:
+            self._cached = (key, super().render())
+        return self._cached[1]
+
+
+class SpendPlot(CachedPlot):
     """Daily spend this month (imported log × catalog) and the straight-line projection (estimate)."""
 
     def replot(self, month: list[tuple[date, Decimal]], forecast, days_in_month: int) -> None:
@@ -27,10 +45,10 @@ class SpendPlot(PlotextPlot):
             plt.xlim(0.5, days_in_month + 0.5)
             ticks = [1, 5, 10, 15, 20, 25, days_in_month]  # fixed ticks: plotext's own depend on timing
             plt.xticks(ticks, [str(t) for t in ticks])
-        self.refresh()
+        self.replotted()
 
 
-class HistoryPlot(PlotextPlot):
+class HistoryPlot(CachedPlot):
     """Remaining capacity over time from saved probe snapshots (live header)."""
 
     def replot(self, series: dict[str, list[tuple[float, float]]], title: str) -> None:
@@ -41,4 +59,4 @@ class HistoryPlot(PlotextPlot):
         for label, points in series.items():
             if points:
                 plt.plot([x for x, _ in points], [y for _, y in points], label=label, marker="braille")
-        self.refresh()
+        self.replotted()
