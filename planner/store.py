@@ -39,7 +39,6 @@ POOL_MIN_BYTES = 32 << 20
 # A transaction closes after this many rows or files (each file stays all-or-nothing either way).
 TXN_ROWS = 100_000
 TXN_FILES = 2000
-SNIFF_BYTES = 4096  # read to detect a file's format (64 KiB when that does not decide it)
 HEAD_BYTES = 4096  # the fingerprint of a file's start: a replaced file is read again whole
 MAX_PROBLEMS_KEPT = 200  # per file in the problems table (the counts are always complete)
 
@@ -267,6 +266,7 @@ class _Task:
     start_line: int
     options: dict
     since_ms: int | None
+    size: int  # at planning (for progress)
     known: bool = False  # the store has rows from this file (so reading from 0 replaces them)
 
 
@@ -282,7 +282,7 @@ class _Parsed:
     bytes_read: int = 0
     unpriced: set[str] = field(default_factory=set)
     dims: dict = field(default_factory=dict)  # (model_raw, model, tier, geo, speed) -> dims.id
-    blob: bytes = b""  # the rows as msgpack, from a worker (pickling 350K tuples costs ~3 s of CPU; this ~0.6 s)
+    blob: bytes = b""  # the rows as msgpack, from a worker (less main-process CPU than unpickling tuples)
     n_rows: int = 0
     vanished: str = ""
     error: str = ""
@@ -408,11 +408,6 @@ class Store:
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM usage) AND NOT EXISTS(SELECT 1 FROM billed)").fetchone()[0] == 1
 
-    def data_version(self) -> tuple[int, str]:
-        """Changes when anything was imported (cheap; stable across processes, for caches)."""
-        row = self.conn.execute("SELECT count(*), coalesce(max(last_import), '') FROM sources").fetchone()
-        return (row[0], row[1])
-
     def sources(self) -> list[SourceInfo]:
         rows = self.conn.execute(
             "SELECT path, fmt, records, bad_lines, skipped, last_import, size FROM sources ORDER BY path").fetchall()
@@ -499,9 +494,8 @@ class Store:
         summary.files.extend(skipped)
         todo = [t for t in plan if isinstance(t, _Task)]
         summary.files.extend(t for t in plan if isinstance(t, FileResult))
-        total_bytes = sum(max(0, os.path.getsize(t.path) - t.start_offset) if os.path.exists(t.path) else 0 for t in todo)
-        resolve = catalog.resolve_id if catalog is not None and hasattr(catalog, "resolve_id") else (
-            (lambda raw: (m.id if (m := catalog.resolve(raw)) else None)) if catalog is not None else None)
+        total_bytes = sum(t.size - t.start_offset for t in todo)
+        resolve = (lambda raw: (m.id if (m := catalog.resolve(raw)) else None)) if catalog is not None else None
         state = {"files": 0, "bytes": 0, "records": 0}
 
         def report(current: str = "") -> None:
@@ -560,7 +554,7 @@ class Store:
 
     def _plan(self, paths, fmt, since, options) -> tuple[list, list[FileResult]]:
         """Which files to read and from where; unchanged files are not opened."""
-        from planner.usage import common, detect
+        from planner.usage import detect
 
         known = {r[0]: r[1:] for r in self.conn.execute(
             "SELECT path, fmt, dev, ino, size, mtime_ns, offset, lines, head FROM sources")}
@@ -572,7 +566,7 @@ class Store:
             given = Path(given).expanduser()
             if given.is_dir():
                 # Resolve the root once; the walk's paths below it are then absolute already.
-                candidates = [(p, False) for p in _walk(str(given.resolve()))]
+                candidates = [(p, False) for p in detect.walk(str(given.resolve()))]
             elif given.exists():
                 candidates = [(str(given.resolve()), True)]
             else:
@@ -593,28 +587,17 @@ class Store:
                     if (dev, ino, size, mtime_ns) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns):
                         plan.append(FileResult(spath, pfmt, "unchanged"))
                         continue
-                suffix = os.path.splitext(spath)[1].lower()
-                if not explicit and suffix in detect._NOT_LOGS:
-                    skipped.append(FileResult(spath, None, "skipped", reason=f"not a usage log ({suffix} file)"))
+                if not explicit and (why := detect.not_a_log(spath)):
+                    skipped.append(FileResult(spath, None, "skipped", reason=why))
                     continue
                 try:
-                    with open(spath, "rb") as f:
-                        # A small read decides almost every file; only an undecided one reads more.
-                        first = f.read(SNIFF_BYTES)
-                        if len(first) == SNIFF_BYTES and detect.detect_head(first, suffix) is None:
-                            first += f.read(detect.HEAD - SNIFF_BYTES)
+                    first = detect.sniff(spath)
                 except OSError as exc:
                     skipped.append(FileResult(spath, None, "skipped", reason=f"unreadable: {exc.strerror}"))
                     continue
-                if common.is_binary(first):
-                    skipped.append(FileResult(spath, None, "skipped", reason="binary file (NUL bytes in the first 8 KiB)"))
-                    continue
-                if not first.strip():
-                    skipped.append(FileResult(spath, None, "skipped", reason="empty file (nothing to import yet)"))
-                    continue
-                found = fmt or detect.detect_head(first, suffix)
+                found, why = detect.classify(first, spath, fmt)
                 if found is None:
-                    skipped.append(FileResult(spath, None, "skipped", reason="not a recognised usage log"))
+                    skipped.append(FileResult(spath, None, "skipped", reason=why))
                     continue
                 start_offset = start_line = 0
                 whole_doc = found in ("usage-report", "cost-report", "csv")
@@ -627,7 +610,7 @@ class Store:
                 opts.update(options.get(str(given), {}))
                 opts.update(options.get(spath, {}))
                 plan.append(_Task(spath, found, key64("path:" + spath), start_offset, start_line, opts, since_ms,
-                                  known=prev is not None))
+                                  st.st_size, known=prev is not None))
         return plan, skipped
 
     def _parsed(self, todo: list[_Task], resolve, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
@@ -719,19 +702,10 @@ class Store:
             "head=excluded.head, records=CASE WHEN ?15 THEN excluded.records ELSE records + excluded.records END, "
             "bad_lines=CASE WHEN ?15 THEN excluded.bad_lines ELSE bad_lines + excluded.bad_lines END, "
             "skipped=CASE WHEN ?15 THEN excluded.skipped ELSE skipped + excluded.skipped END, last_import=excluded.last_import",
-            (t.source_id, t.path, t.fmt, *ident, end_offset, end_line, head, res.new + res.replaced + 0, res.bad,
+            (t.source_id, t.path, t.fmt, *ident, end_offset, end_line, head, res.new + res.replaced, res.bad,
              skipped_n, now, 1 if (reread or t.start_offset == 0) else 0),
         )
         return res
-
-
-def _walk(root: str) -> list[str]:
-    """Files under root, sorted, skipping hidden entries and __pycache__ (as detect.discover)."""
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
-    return found
 
 
 def _fingerprint(head: bytes, offset: int) -> str:

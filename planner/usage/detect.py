@@ -94,12 +94,43 @@ def claude_code_dirs(env: Mapping[str, str] = os.environ) -> list[Path]:
     return out
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
+SNIFF = 4096  # what decides almost every file; an undecided one is read up to HEAD
+
+
+def walk(root: str) -> list[str]:
+    """Files under root, sorted, skipping hidden entries and __pycache__ (paths as strings: a
+    tree of 10,000 transcripts is walked on every import)."""
+    found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+        found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
     return found
+
+
+def not_a_log(path: str) -> str | None:
+    """Why a file found in a directory is skipped from its name alone (None: look inside)."""
+    suffix = os.path.splitext(path)[1].lower()
+    return f"not a usage log ({suffix} file)" if suffix in _NOT_LOGS else None
+
+
+def sniff(path: str) -> bytes:
+    """The file's first bytes, enough to classify it (OSError when it cannot be read)."""
+    with open(path, "rb") as f:
+        head = f.read(SNIFF)
+        if len(head) == SNIFF and detect_head(head, os.path.splitext(path)[1].lower()) is None:
+            head += f.read(HEAD - SNIFF)
+    return head
+
+
+def classify(head: bytes, path: str, fmt: str | None = None) -> tuple[str | None, str | None]:
+    """(format, None) for a usage log, or (None, why it is skipped); `fmt` forces the format of
+    any readable text file."""
+    if common.is_binary(head):
+        return None, "binary file (NUL bytes in the first 8 KiB)"
+    if not head.strip():
+        return None, "empty file (nothing to import yet)"
+    found = fmt or detect_head(head, os.path.splitext(path)[1].lower())
+    return (found, None) if found else (None, "not a recognised usage log")
 
 
 def discover(paths: Sequence[Path], fmt: str | None = None) -> Discovery:
@@ -117,7 +148,7 @@ def discover(paths: Sequence[Path], fmt: str | None = None) -> Discovery:
     for given in paths:
         given = Path(given).expanduser()
         if given.is_dir():
-            candidates = _walk(given)
+            candidates = [Path(p) for p in walk(str(given))]
         elif given.exists():
             candidates = [given]
         else:
@@ -128,23 +159,17 @@ def discover(paths: Sequence[Path], fmt: str | None = None) -> Discovery:
             if path in seen:
                 continue
             seen.add(path)
-            if not explicit and path.suffix.lower() in _NOT_LOGS:
-                out.skipped.append((path, f"not a usage log ({path.suffix} file)"))
+            if not explicit and (why := not_a_log(str(path))):
+                out.skipped.append((path, why))
                 continue
             try:
-                with open(path, "rb") as f:
-                    head = f.read(HEAD)
+                head = sniff(str(path))
             except OSError as exc:
                 out.skipped.append((path, f"unreadable: {exc.strerror}"))
                 continue
-            if common.is_binary(head):
-                out.skipped.append((path, "binary file (NUL bytes in the first 8 KiB)"))
-            elif not head.strip():
-                out.skipped.append((path, "empty file (nothing to import yet)"))
-            elif fmt is not None:
-                out.files.append((path, fmt))
-            elif found := detect_head(head, path.suffix.lower()):
+            found, why = classify(head, str(path), fmt)
+            if found:
                 out.files.append((path, found))
             else:
-                out.skipped.append((path, "not a recognised usage log"))
+                out.skipped.append((path, why))
     return out
