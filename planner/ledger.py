@@ -9,17 +9,17 @@ the class is computed in SQL from each request's own prompt size, never from a g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.errors import PlannerError
+from pricing.cost import tidy as _tidy
 
 BY = ("day", "week", "month", "model", "project", "session", "tier")
 DAY_MS = 86_400_000
-HOUR_MS = 3_600_000
 QUARTER_MS = 900_000
 MTOK = Decimal(1_000_000)
 _ZERO = Decimal(0)
@@ -53,10 +53,9 @@ class LedgerRow:
         }
 
     def add(self, other: "LedgerRow") -> None:
-        for name in ("requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-                     "output_tokens", "web_search_requests", "cost_usd", "uncached_cost_usd", "cache_savings_usd",
-                     "unpriced_requests", "unpriced_tokens"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for f in fields(self):
+            if f.name != "key":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass
@@ -128,10 +127,20 @@ class _Rates:
             self.cache[k] = None
             return None
         b = res.breakdown
-        # uncached: every prompt token at the (band's, modified) input rate
-        rates = (tuple(b[c] for c in _CATS), b["web_search"] / 1000, b["input"])
+        rates = (tuple(b[c] for c in _CATS), b["web_search"] / 1000)
         self.cache[k] = rates
         return rates
+
+
+def _cost(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
+    """Exact USD of summed tokens at `_Rates.get` rates."""
+    (ri, r5, r1, rr, ro), rweb = rates
+    return (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + out * ro) / MTOK + web * rweb
+
+
+def _uncached(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
+    """The same tokens with caching off: every prompt token at the (band's, modified) input rate."""
+    return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
 
 def _class_sql(thresholds: list[int]) -> str:
@@ -221,11 +230,8 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
             if mid is None:
                 rates.reasons.setdefault(raw, f"unknown model {raw!r}")
             continue
-        (ri, r5, r1, rr, ro), rweb, rin = r
-        cost = (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + out * ro) / MTOK + web * rweb
-        uncached = ((inp + cw5 + cw1h + cread) * rin + out * ro) / MTOK + web * rweb
-        row.cost_usd += cost
-        row.uncached_cost_usd += uncached
+        row.cost_usd += _cost(r, inp, cw5, cw1h, cread, out, web)
+        row.uncached_cost_usd += _uncached(r, inp, cw5, cw1h, cread, out, web)
     rows = list(groups.values())
     for row in rows:
         row.cost_usd = _tidy(row.cost_usd)
@@ -255,11 +261,6 @@ def _time_label(start_ms: int, z, by: str) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def _tidy(value: Decimal) -> Decimal:
-    if value == 0:
-        return _ZERO
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
 
 
 def daily_spend(store, catalog, *, since=None, until=None, tz: str = "UTC") -> list[tuple[date, Decimal]]:
@@ -353,27 +354,23 @@ def what_if(store, catalog, *, since=None, until=None, tz: str = "UTC", batch_sh
     rates = _Rates(catalog, thresholds)
     out: dict[str, list[Decimal]] = {}
 
-    def cost(r, inp, cw5, cw1h, cread, outp, web) -> Decimal:
-        (ri, r5, r1, rr, ro), rweb, _ = r
-        return (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + outp * ro) / MTOK + web * rweb
-
     for s, dim, klass, inp, cw5, cw1h, cread, outp, web in store.conn.execute(sql, args):
         raw, mid, tier, geo, speed = dims[dim]
         day = date(1970, 1, 1) + timedelta(days=s)
         r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None
         if r is None:
             continue
-        actual = cost(r, inp, cw5, cw1h, cread, outp, web)
+        actual = _cost(r, inp, cw5, cw1h, cread, outp, web)
         counts = (inp, cw5, cw1h, cread, outp, web)
         if cache_hit_rate is not None:
             cacheable = cw5 + cw1h + cread
             reads = cacheable * cache_hit_rate
             counts = (inp, cacheable - reads, 0, reads, outp, web)
-        new = cost(r, *counts)
+        new = _cost(r, *counts)
         if batch_share is not None and tier != "batch":
             rb = rates.get(mid, day, "batch", geo, speed, klass)
             if rb is not None:
-                new = new * (1 - batch_share) + cost(rb, *counts) * batch_share
+                new = new * (1 - batch_share) + _cost(rb, *counts) * batch_share
         acc = out.setdefault(mid, [_ZERO, _ZERO])
         acc[0] += actual
         acc[1] += new

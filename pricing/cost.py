@@ -152,20 +152,20 @@ def price_usage(
             + breakdown["output"]
             + breakdown["web_search"]
         )
-    breakdown = {k: _tidy(v) for k, v in breakdown.items()}
+    breakdown = {k: tidy(v) for k, v in breakdown.items()}
     return CostResult(
         model=model.id,
         priced=True,
-        total=_tidy(total),
+        total=tidy(total),
         breakdown={k: breakdown[k] for k in CATEGORIES},
         band=band,
-        uncached_total=_tidy(uncached),
+        uncached_total=tidy(uncached),
         entry=entry,
         warnings=warnings,
     )
 
 
-def _tidy(value: Decimal) -> Decimal:
+def tidy(value: Decimal) -> Decimal:
     """Same value, without trailing zeros or exponent noise (1.50000 -> 1.5, 0E-10 -> 0)."""
     if value == 0:
         return Decimal(0)
