@@ -59,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
         live = _live(store, args.max_probe_age)
     finally:
         store.close()
-    today = datetime.now(timezone.utc).date()
-    as_of = today
-    if daily and daily[-1][0] < today.replace(day=1):
-        as_of = daily[-1][0]  # history ends before this month (sample data): project the month it ends in
+    as_of, note = spend.as_of_day(daily, datetime.now(timezone.utc).date())
     fc = spend.forecast(daily, as_of) if daily else None
     at = as_of
     if args.tier and catalog.tier(args.tier, at) is None:
@@ -70,15 +67,13 @@ def run(args: argparse.Namespace) -> int:
     rows = headroom.headroom(peaks, catalog, at, live=live, growth=args.growth,
                              tiers=[args.tier] if args.tier else None)
     rec = tiers.recommend(peaks, fc.projected if fc else None, catalog, at, margin=args.margin)
-    _emit(args, catalog, peaks, rows, rec, fc, at, as_of != today)
+    _emit(args, catalog, peaks, rows, rec, fc, at, note)
     return 0
 
 
 def _live(store, max_age: float) -> dict:
-    try:
-        from planner.probe import history
-    except ImportError:
-        return {}
+    from planner.probe import history
+
     return history.latest_live_limits(store, max_age_s=max_age) or {}
 
 
@@ -90,7 +85,7 @@ def _fmt(x) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.1f}"
 
 
-def _emit(args, catalog, peaks, rows, rec, fc, at: date, historic: bool) -> None:
+def _emit(args, catalog, peaks, rows, rec, fc, at: date, as_of_note: str | None) -> None:
     from planner.commands._common import emit
     from planner.report import Column, Table
 
@@ -137,7 +132,7 @@ def _emit(args, catalog, peaks, rows, rec, fc, at: date, historic: bool) -> None
               f"{'count' if gd.cache_reads_count else 'do not count'} toward ITPM" for g, gd in sorted(peaks.items())]
     if fc:
         notes.append(f"spend (estimate): month to date ${fc.month_to_date:,.2f}, month-end ${fc.projected:,.2f} "
-                     f"(range ${fc.low:,.2f}–${fc.high:,.2f}; {fc.method})" + (f"; as of {at}, the last day with data" if historic else ""))
+                     f"(range ${fc.low:,.2f}–${fc.high:,.2f}; {fc.method})" + (f"; {as_of_note}" if as_of_note else ""))
     notes.append(f"recommended tier (estimate): {rec.tier}: {rec.reason}")
     emit(Table(columns, table_rows, title=f"Headroom at {at}", notes=notes), args.format, payload=payload)
 

@@ -95,10 +95,8 @@ def run(args: argparse.Namespace) -> int:
             from planner.projection import spend
 
             daily = ledger.daily_spend(store, catalog, tz=args.tz)
-            today = datetime.now(ledger.zone(args.tz)).date()
-            if daily and daily[-1][0] < today.replace(day=1):
-                today = daily[-1][0]  # history ends before this month: project the month it ends in
-            spend.check_budget(daily, today, args.budget)
+            as_of, _ = spend.as_of_day(daily, datetime.now(ledger.zone(args.tz)).date())
+            spend.check_budget(daily, as_of, args.budget)
     finally:
         store.close()
     return 0

@@ -47,6 +47,17 @@ def forecast(daily, today: date, *, window: int = 7) -> Forecast:
                     mtd + _nearest(trailing, 90) * days_left, method, run_rate, days_left)
 
 
+def as_of_day(daily, today: date) -> tuple[date, str | None]:
+    """The day month-to-date and the projection are based on: today, unless the data ends
+    before this month began (sample data), then the last day with data, said out loud."""
+    if not daily:
+        return today, None
+    last = max(d for d, _ in daily)
+    if last < today.replace(day=1):
+        return last, f"as of {last.isoformat()}, the last day with data (today is {today.isoformat()})"
+    return today, None
+
+
 def month_series(daily, today: date) -> list[tuple[date, Decimal]]:
     """Every day of today's month up to today, $0 where there was no usage."""
     by_day = dict(daily)

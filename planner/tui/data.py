@@ -38,18 +38,6 @@ def is_sample_only(sources: list, samples: Path) -> bool:
     return bool(sources) and all(str(Path(s.path).resolve()).startswith(root) for s in sources)
 
 
-def as_of_day(daily: list[tuple[date, Decimal]], today: date) -> tuple[date, str | None]:
-    """The day month-to-date and the projection are based on: today, unless the data ends
-    before this month began (sample data), then the last day with data, said out loud."""
-    days = [d for d, amount in daily]
-    if not days:
-        return today, None
-    last = max(days)
-    if last < today.replace(day=1):
-        return last, f"as of {last.isoformat()}, the last day with data (today is {today.isoformat()})"
-    return today, None
-
-
 @dataclass
 class GroupGauge:
     group: str
@@ -105,7 +93,7 @@ def overview(db: Path, catalog, today: date, samples: Path, *, store=None, now: 
         by_day = ledger.summarize(store, catalog, by="day")
         usage_day = UsageData("day", by_day, sources)
         daily = [(date.fromisoformat(r.key), r.cost_usd) for r in by_day.rows]  # = ledger.daily_spend
-        as_of, note = as_of_day(daily, today)
+        as_of, note = spend.as_of_day(daily, today)
         if not daily:
             return OverviewData(today, as_of, note, None, [], None, [], None, is_sample_only(sources, samples)), usage_day
         fc = spend.forecast(daily, as_of)
@@ -223,18 +211,13 @@ def _gauges(peaks: dict, catalog, at: date, tier: str, live: dict, headroom) -> 
 
 
 def live_limits(store, now: datetime | None = None) -> dict:
-    """{group: {"rpm","itpm","otpm": limit}} from the latest probe snapshots, or {} when the
-    probe history is not available or empty."""
+    """{group: {"rpm","itpm","otpm": limit}} from the latest probe snapshots, or {} when there are
+    none (or the history cannot be read: that must not take the overview down)."""
+    from planner.probe import history
+
     try:
-        from planner.probe import history
-    except ImportError:
-        return {}
-    fn = getattr(history, "latest_live_limits", None)
-    if fn is None:
-        return {}
-    try:
-        return fn(store, now=now) or {}
-    except Exception:  # noqa: BLE001 - a broken history must not take the overview down
+        return history.latest_live_limits(store, now=now) or {}
+    except Exception:  # noqa: BLE001
         return {}
 
 
