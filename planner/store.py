@@ -20,6 +20,7 @@ the limit); the writes stay in this process.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import threading
@@ -449,6 +450,44 @@ class Store:
                 row.cache_read += sums[4]
                 row.output_tokens += sums[5]
         return list(out.values())
+
+    def _grouped_sql(self, group_of: dict[int, int], reads_dims: Iterable[int]) -> tuple[str, str, str]:
+        """SQL for sums per caller-defined group of dims: (group expression, input tokens as the
+        API counts them, the clause excluding batch traffic)."""
+        case = "CASE dim " + " ".join(f"WHEN {int(d)} THEN {int(g)}" for d, g in group_of.items()) + " END"
+        reads = ", ".join(str(int(d)) for d in reads_dims)
+        tokens_in = f"input + cw5 + cw1h + (CASE WHEN dim IN ({reads}) THEN cread ELSE 0 END)" if reads else \
+            "input + cw5 + cw1h"
+        batch = [str(d) for d, dim in self.dims().items() if dim[2] == "batch"]
+        not_batch = f" AND dim NOT IN ({', '.join(batch)})" if batch else ""
+        return case, tokens_in, not_batch
+
+    def group_minutes(self, group_of: dict[int, int], reads_dims: Iterable[int], since_ms: int | None = None,
+                      until_ms: int | None = None) -> tuple[list[tuple], list[tuple]]:
+        """Sums per group and clock minute: request-level rows (g, minute, requests, input tokens,
+        output tokens) ordered by group then minute, batch traffic excluded; and report-bucket rows
+        (g, minute, bucket_s, input tokens, output tokens). `group_of` maps dims.id to a group
+        number; cache reads count toward input for `reads_dims` only."""
+        case, tokens_in, not_batch = self._grouped_sql(group_of, reads_dims)
+        where, args = span_sql(since_ms, until_ms)
+        requests = self.conn.execute(
+            f"SELECT {case} AS g, ts_ms / 60000 AS m, sum(requests), sum({tokens_in}), sum(output) FROM usage "
+            f"WHERE bucket_s = 0{not_batch}{where} GROUP BY g, m", args).fetchall()
+        buckets = self.conn.execute(
+            f"SELECT {case} AS g, ts_ms / 60000 AS m, bucket_s, sum({tokens_in}), sum(output) FROM usage "
+            f"WHERE bucket_s > 0{where} GROUP BY g, m, bucket_s", args).fetchall()
+        return requests, buckets
+
+    def group_requests(self, group_of: dict[int, int], reads_dims: Iterable[int], minutes: Iterable[int],
+                       since_ms: int | None = None, until_ms: int | None = None) -> list[tuple]:
+        """The request-level rows (g, ts_ms, requests, input tokens, output tokens) of the given
+        clock minutes (ts_ms // 60000), in time order, batch traffic excluded."""
+        case, tokens_in, not_batch = self._grouped_sql(group_of, reads_dims)
+        where, args = span_sql(since_ms, until_ms)
+        return self.conn.execute(
+            f"SELECT {case} AS g, ts_ms, requests, {tokens_in}, output FROM usage WHERE bucket_s = 0{not_batch}{where} "
+            "AND ts_ms / 60000 IN (SELECT value FROM json_each(?)) ORDER BY ts_ms",
+            [*args, json.dumps(sorted(minutes))]).fetchall()
 
     def dims(self) -> dict[int, tuple[str, str | None, str, str | None, str]]:
         """dims.id -> (model_raw, model, tier, geo, speed)."""

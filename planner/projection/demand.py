@@ -203,9 +203,10 @@ def rolling_peaks(requests, catalog) -> dict[str, dict[str, tuple[float, int | N
 
 def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | None = None, *,
                 rolling: bool = True) -> dict[str, GroupDemand]:
-    """Peaks per group from the store, with the per-(group, minute) sums done in SQLite: the store's
-    price dimensions are mapped to model groups in the query, so Python sees one row per group and
-    minute and transposes them in C. With rolling=False this equals `peaks(store.minute_series())`.
+    """Peaks per group from the store. The store sums per group and minute (`Store.group_minutes`,
+    with its price dimensions mapped to the catalog's model groups here), so Python sees one row
+    per group and minute and transposes them in C. With rolling=False this equals
+    `peaks(store.minute_series())`.
 
     With rolling=True (the default) each request-level max (and its time) is the true rolling
     60-second window [t, t + 60 s) over the requests, as the API's limiter sees them: such a
@@ -221,9 +222,8 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
     group_ids: dict[str, int] = {}
     dim_group: dict[int, int] = {}
     reads_dims: list[int] = []
-    batch_dims: list[int] = []
     flags: dict[str, bool] = {}
-    for dim, (raw, model, tier, _geo, _speed) in dims.items():
+    for dim, (raw, model, _tier, _geo, _speed) in dims.items():
         name = model or raw
         group = catalog.group_of(name) or f"unknown:{name}"
         gi = group_ids.setdefault(group, len(group_ids))
@@ -232,29 +232,13 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
             flags[group] = not group.startswith("unknown:") and reads_count(catalog, group, last_day)
         if flags[group]:
             reads_dims.append(dim)
-        if tier == "batch":
-            batch_dims.append(dim)
     names = {gi: g for g, gi in group_ids.items()}
-    case_group = "CASE dim " + " ".join(f"WHEN {d} THEN {g}" for d, g in dim_group.items()) + " END"
-    reads = f"CASE WHEN dim IN ({', '.join(map(str, reads_dims))}) THEN cread ELSE 0 END" if reads_dims else "0"
-    from planner.store import span_sql
-
-    where, args = span_sql(since_ms, until_ms)
-    not_batch = f" AND dim NOT IN ({', '.join(map(str, batch_dims))})" if batch_dims else ""
-    request_sql = (
-        f"SELECT {case_group} AS g, ts_ms / 60000 AS m, sum(requests), sum(input + cw5 + cw1h + {reads}), sum(output) "
-        f"FROM usage WHERE bucket_s = 0{not_batch}{where} GROUP BY g, m"
-    )
-    bucket_sql = (
-        f"SELECT {case_group} AS g, ts_ms / 60000 AS m, bucket_s, sum(input + cw5 + cw1h + {reads}), sum(output) "
-        f"FROM usage WHERE bucket_s > 0{where} GROUP BY g, m, bucket_s"
-    )
+    request_rows, bucket_rows = store.group_minutes(dim_group, reads_dims, since_ms, until_ms)
     from itertools import groupby
     from operator import itemgetter
 
     # rows come grouped by g (GROUP BY g, m): split them without a Python-level loop per row
-    per_group: dict[int, list] = {g: list(rows) for g, rows in
-                                  groupby(store.conn.execute(request_sql, args).fetchall(), key=itemgetter(0))}
+    per_group: dict[int, list] = {g: list(rows) for g, rows in groupby(request_rows, key=itemgetter(0))}
     result: dict[str, GroupDemand] = {}
     series: dict[int, tuple[dict, dict, dict]] = {}
     for gi, rows in per_group.items():
@@ -262,14 +246,15 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
         ms = [m * MINUTE_MS for m in minutes]
         series[gi] = (dict(zip(ms, reqs)), dict(zip(ms, itpm)), dict(zip(ms, otpm)))
     bucket_sources: dict[int, set[str]] = {}
-    for gi, m, bucket_s, tokens_in, out in store.conn.execute(bucket_sql, args):
+    for gi, m, bucket_s, tokens_in, out in bucket_rows:
         scale = 60 / bucket_s if bucket_s > 60 else 1
         r, i, o = series.setdefault(gi, ({}, {}, {}))
         minute = m * MINUTE_MS
         i[minute] = i.get(minute, 0) + tokens_in * scale
         o[minute] = o.get(minute, 0) + out * scale
         bucket_sources.setdefault(gi, set()).add(f"bucket {bucket_s}s")
-    refined = _rolling_refine(store, per_group, series, case_group, reads, not_batch, where, args) if rolling else {}
+    refined = (_rolling_refine(lambda minutes: store.group_requests(dim_group, reads_dims, minutes, since_ms, until_ms),
+                               per_group, series) if rolling else {})
     for gi, (r, i, o) in series.items():
         group = names[gi]
         request_level = gi in per_group
@@ -295,8 +280,9 @@ def _with_max(peak: Peak | None, rolling: tuple[float, int | None] | None) -> Pe
     return Peak(float(rolling[0]), peak.p99, peak.p95, peak.busiest_hour_avg, rolling[1], peak.busiest_hour_ms)
 
 
-def _rolling_refine(store, per_group, series, case_group, reads, not_batch, where, args) -> dict:
-    """{group index: {dim: (rolling max, window start ms)}} for the dims a rolling window can beat."""
+def _rolling_refine(requests_in, per_group, series) -> dict:
+    """{group index: {dim: (rolling max, window start ms)}} for the dims a rolling window can beat;
+    `requests_in(minutes)` gives the request rows of those clock minutes."""
     wanted: dict[int, dict[str, set[int]]] = {}
     minutes: set[int] = set()
     for gi in per_group:
@@ -317,12 +303,8 @@ def _rolling_refine(store, per_group, series, case_group, reads, not_batch, wher
                     minutes.add(m // MINUTE_MS + 1)
     if not minutes:
         return {}
-    import json
-
-    sql = (f"SELECT {case_group} AS g, ts_ms, requests, input + cw5 + cw1h + {reads}, output FROM usage "
-           f"WHERE bucket_s = 0{not_batch}{where} AND ts_ms / 60000 IN (SELECT value FROM json_each(?)) ORDER BY ts_ms")
     events: dict[int, list] = {}
-    for g, ts, req, tin, out in store.conn.execute(sql, [*args, json.dumps(sorted(minutes))]):
+    for g, ts, req, tin, out in requests_in(minutes):
         events.setdefault(g, []).append((ts, req, tin, out))
     out: dict[int, dict[str, tuple[float, int | None]]] = {}
     for gi, dims in wanted.items():
