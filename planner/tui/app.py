@@ -83,7 +83,7 @@ class PlannerApp(App):
         the two instead of both. An empty or missing store is left to prepare_store."""
         if not self.db.exists():
             return None
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import Future, ThreadPoolExecutor
 
         from planner.tui import data as D
 
@@ -91,12 +91,13 @@ class PlannerApp(App):
         if self.cache_dir is not None:
             from planner.tui import cache
 
-            if cache.peek(self.cache_dir, self.db, key, self.today, now):
-                peaks = None  # an unchanged store opens from the cache: no peaks to compute
-            else:
-                peaks = D.start_peaks(self.db, self.catalog, fork=threading.active_count() == 1)  # forked here, before Textual starts threads
-        else:
-            peaks = D.start_peaks(self.db, self.catalog, fork=threading.active_count() == 1)
+            hit = cache.lookup(self.cache_dir, self.db, key, self.today, now)
+            if hit is not None:  # an unchanged store opens from the cache: nothing to compute
+                done: Future = Future()
+                done.set_result((hit["overview"], hit["usage_day"]))
+                return done
+        # the peaks child is forked here, before Textual starts its threads
+        peaks = D.start_peaks(self.db, self.catalog, fork=threading.active_count() == 1)
 
         def compute():
             if D.store_is_empty(self.db):

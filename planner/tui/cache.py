@@ -79,20 +79,20 @@ def full_key(store, sources: list, catalog: str, today: date, live: dict) -> tup
     return (*store_key(store, sources), catalog, today.isoformat(), repr(sorted(live.items())))
 
 
-def peek(folder: Path, db: Path, catalog: str, today: date, now) -> bool:
-    """Whether the cache holds this store's views as they are now (checked before starting any
-    work: a fresh cache means the overview needs no queries)."""
+def lookup(folder: Path, db: Path, catalog: str, today: date, now) -> dict[str, Any] | None:
+    """This store's cached views if they are still current (checked before starting any work: a
+    fresh cache means the overview needs no queries), else None."""
     if not cache_file(folder, db).exists():
-        return False
+        return None
     from planner.tui import data as D
 
     try:
         store = D.open_store(db)
     except Exception:  # noqa: BLE001 - the screens report a broken store
-        return False
+        return None
     try:
         sources = store.sources()
         key = full_key(store, sources, catalog, today, D.live_limits(store, now))
     finally:
         store.close()
-    return load(folder, db, key) is not None
+    return load(folder, db, key)
