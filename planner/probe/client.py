@@ -268,6 +268,15 @@ def probe_request(model: str, endpoint: str, base_url: str) -> tuple[str, dict]:
     return base_url + ENDPOINTS[endpoint], body
 
 
+def _prepare(model: str, api_key: str, base_url: str, endpoint: str, timeout: float):
+    """What probe and aprobe send: (checked base URL, URL, body, headers, timeout)."""
+    if not api_key:
+        raise PlannerError(f"no API key: set {API_KEY_ENV}")
+    base_url = check_base_url(base_url)
+    url, body = probe_request(model, endpoint, base_url)
+    return base_url, url, body, api_headers(api_key), httpx.Timeout(timeout, connect=min(timeout, 5.0))
+
+
 def probe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoint: str = "messages",
           client: httpx.Client | None = None, timeout: float = DEFAULT_TIMEOUT,
           max_retries: int = DEFAULT_MAX_RETRIES, sleep: Callable[[float], Any] | None = None,
@@ -276,12 +285,7 @@ def probe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoin
     """One probe of `model`'s group. Never raises for an HTTP outcome; PlannerError for a bad
     base URL, endpoint or missing key. `sleep` waits between retries (default time.sleep)."""
     sleep = time.sleep if sleep is None else sleep
-    if not api_key:
-        raise PlannerError(f"no API key: set {API_KEY_ENV}")
-    base_url = check_base_url(base_url)
-    url, body = probe_request(model, endpoint, base_url)
-    headers = api_headers(api_key)
-    to = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+    base_url, url, body, headers, to = _prepare(model, api_key, base_url, endpoint, timeout)
     own = client is None
     client = client or httpx.Client(timeout=to, follow_redirects=False)
     try:
@@ -301,12 +305,7 @@ async def aprobe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, 
                  clock: Callable[[], datetime] = _utcnow, catalog: Any = None,
                  rand: Callable[[], float] = random.random) -> ProbeResult:
     """`probe` for an event loop (the dashboard's async worker)."""
-    if not api_key:
-        raise PlannerError(f"no API key: set {API_KEY_ENV}")
-    base_url = check_base_url(base_url)
-    url, body = probe_request(model, endpoint, base_url)
-    headers = api_headers(api_key)
-    to = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+    base_url, url, body, headers, to = _prepare(model, api_key, base_url, endpoint, timeout)
     own = client is None
     client = client or httpx.AsyncClient(timeout=to, follow_redirects=False)
     try:
