@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -21,14 +21,6 @@ def open_store(db: Path):
     from planner.store import Store
 
     return Store(db)
-
-
-def day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=timezone.utc)
-
-
-def day_end(d: date) -> datetime:
-    return datetime.combine(d, time.max, tzinfo=timezone.utc)
 
 
 def is_sample_only(sources: list, samples: Path) -> bool:
