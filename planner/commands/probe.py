@@ -69,21 +69,11 @@ def default_model(catalog: Any, at: datetime) -> str:
 
 
 def _open_db(args: argparse.Namespace):
-    """(store-or-connection, close). The usage Store when available, else plain SQLite in WAL."""
+    """The usage store, where probe snapshots are kept."""
     from planner import paths
+    from planner.store import Store
 
-    path = paths.db_path(getattr(args, "db", None))
-    try:
-        from planner.store import Store
-    except ImportError:  # pragma: no cover - the store ships with planner; fallback kept small
-        import sqlite3
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=5)
-        conn.execute("PRAGMA journal_mode = WAL")
-        return conn, conn.close
-    store = Store(path)
-    return store, store.close
+    return Store(paths.db_path(getattr(args, "db", None)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: {m} is not in the catalog (no group, price or tier to compare)"
                   + (f"; did you mean {', '.join(hint)}?" if hint else ""), file=sys.stderr)
     rounds = args.count or (None if args.watch else 1)
-    db, close = _open_db(args)
+    db = _open_db(args)
     state = _Watch()
     try:
         while True:
@@ -121,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         print(state.summary("stopped"), file=sys.stderr)
         return 0
     finally:
-        close()
+        db.close()
     if args.watch:
         print(state.summary("done"), file=sys.stderr)
     return 1 if state.failed_last else 0
