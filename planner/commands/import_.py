@@ -107,16 +107,13 @@ def _fetch_admin_usage(args, since) -> Path:
 
     if since is None:
         raise PlannerError("--admin-usage needs --since DATE (the first day to fetch)")
-    key = os.environ.get("ANTHROPIC_ADMIN_KEY", "").strip()
-    if not key:
-        raise PlannerError("--admin-usage needs an Admin API key in ANTHROPIC_ADMIN_KEY (sk-ant-admin...)")
-    try:
-        from planner.probe import admin
-    except ImportError:
-        raise PlannerError("--admin-usage is not available in this build (planner.probe.admin is missing)") from None
-    from planner.probe.client import check_base_url, resolve_base_url
+    from planner.probe import admin
+    from planner.probe.client import ADMIN_KEY_ENV, resolve_base_url
 
-    base = check_base_url(resolve_base_url(args.base_url))  # https, or http only to a loopback host
+    key = os.environ.get(ADMIN_KEY_ENV, "").strip()
+    if not key:
+        raise PlannerError(f"--admin-usage needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...)")
+    base = resolve_base_url(args.base_url)  # checked: https, or http only to a loopback host
     print(f"fetching Admin API usage reports since {since.date()} from {base} ...", file=sys.stderr)
     pages = admin.fetch_usage_report(since, None, api_key=key, base_url=base)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
