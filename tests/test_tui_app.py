@@ -42,6 +42,48 @@ async def test_other_screens_are_built_in_the_background(sample_db):
         assert app.screen.result is not None  # the plan was evaluated before the visit
 
 
+def painted(screen) -> list[str]:
+    """The lines a screen shows (from its widgets' line caches, as Textual writes them), each
+    segment with its style."""
+    return ["".join(f"{seg.text}|{seg.style}" for seg in strip) for strip in screen._compositor.render_strips()]
+
+
+async def visit_all(app, pilot) -> dict[str, list[str]]:
+    app.clear_notifications()
+    seen = {}
+    for key in "2345":
+        await pilot.press(key)
+        await settle(pilot)
+        seen[key] = painted(app.screen)
+    return seen
+
+
+async def test_screens_painted_in_the_background_show_a_later_theme_and_size(sample_db):
+    """The other screens are painted off screen once built; a theme switch and a resize after
+    that show on their first visit exactly as in an app that started with that theme and size."""
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if all(app._screen_stacks.get(m) and app._screen_stacks[m][-1].prerendered for m in app.MODES if m != "overview"):
+                break
+            await pilot.pause(0.05)
+        else:
+            raise AssertionError("the other screens were not painted in the background")
+        await pilot.press("t")
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        after = await visit_all(app, pilot)
+    fresh = make_app(sample_db)
+    async with fresh.run_test(size=(100, 30)) as pilot:
+        fresh.theme = app.theme
+        await settle(pilot)
+        expected = await visit_all(fresh, pilot)
+    for key in expected:
+        assert after[key] == expected[key], f"screen {key}"
+        assert len(after[key]) == 30
+
+
 def test_every_binding_and_screen_action_is_in_the_palette():
     from planner.tui.app import PlannerApp
 

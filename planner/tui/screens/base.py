@@ -34,7 +34,7 @@ class PlannerScreen(Screen):
     SCREEN_TITLE = ""
     # App generation this screen's data was loaded at; a DataChanged bumps the app's generation.
     loaded_generation = -1
-    prerendered = False  # painted off screen since its data last changed (see prerender)
+    prerendered = False  # painted off screen at least once (see prerender)
 
     def on_mount(self) -> None:
         self.title = f"planner — {self.SCREEN_TITLE}"
@@ -56,8 +56,8 @@ class PlannerScreen(Screen):
         size, styles and layout as it always does). Waits while its workers load data, and
         runs again when they finish (on_worker_state_changed)."""
         app = self.app
-        if self.is_current or not self.is_attached or getattr(app, "_exit", False) or self._loading():
-            return
+        if self in app.screen_stack or not self.is_attached or getattr(app, "_exit", False) or self._loading():
+            return  # on display, or under a dialog on display: Textual paints it
         if passes and (self._layout_required or self.size != app.size):
             self._refresh_layout(app.size)
             self._layout_required = False
@@ -81,7 +81,7 @@ class PlannerScreen(Screen):
     def on_worker_state_changed(self, event) -> None:
         # Worker.StateChanged does not bubble: hand errors to the app's one funnel.
         self.app.report_worker(event)
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and not self.is_current:
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self.call_after_refresh(self.prerender)  # after the handlers that show the data
 
     def export_table(self) -> Table | None:
