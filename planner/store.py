@@ -19,8 +19,10 @@ the limit); the writes stay in this process.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import operator
 import os
 import sqlite3
 import threading
@@ -230,25 +232,29 @@ def dim_of(model_raw: str, model: str | None, tier: str, geo: str | None, speed:
     return key64("dim:" + "\x1f".join((model_raw, model or "", tier, geo or "", speed)))
 
 
-def _row(rec: UsageRecord, source_id: int, dims: dict) -> tuple:
-    key = rec.dedup_key if rec.dedup_key is not None else f"line:{rec.source}:{rec.line}"
-    d = (rec.model_raw, rec.model, rec.service_tier, rec.geo, rec.speed)
+_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(UsageRecord)))
+
+
+def _row_of(t: tuple, source_id: int, dims: dict) -> tuple:
+    """A usage row from a record's fields (UsageRecord's order, as in ParseResult.rows)."""
+    (ts_ms, model_raw, model, inp, w5, w1, rd, out, web, requests, tier, geo, speed, project, session, workspace,
+     api_key, src, line, dedup_key, sidechain, kind, bucket_s, _fmt, context_window) = t
+    d = (model_raw, model, tier, geo, speed)
     dim = dims.get(d)
     if dim is None:
         dim = dims[d] = dim_of(*d)
-    if rec.kind == "bucket":
+    if kind == "bucket":
         ptok = 0
-        if rec.context_window and not rec.context_window.startswith("0-"):
+        if context_window and not context_window.startswith("0-"):
             # "200k-1M": the bucket's requests were all in the long-context band above 200K.
-            low = rec.context_window.split("-", 1)[0].lower().replace("k", "000").replace("m", "000000")
+            low = context_window.split("-", 1)[0].lower().replace("k", "000").replace("m", "000000")
             ptok = int(low) + 1 if low.isdigit() else 0
     else:
-        ptok = rec.input_tokens + rec.cache_write_5m + rec.cache_write_1h + rec.cache_read
-    return (
-        key64(key), rec.ts_ms, dim, rec.input_tokens, rec.cache_write_5m, rec.cache_write_1h, rec.cache_read,
-        rec.output_tokens, rec.web_search_requests, rec.requests, ptok, rec.project, rec.session, rec.workspace,
-        rec.api_key_id, source_id, rec.line, 0 if rec.sidechain else 1, rec.bucket_seconds if rec.kind == "bucket" else 0,
-    )
+        ptok = inp + w5 + w1 + rd
+        bucket_s = 0
+    return (key64(dedup_key if dedup_key is not None else f"line:{src}:{line}"), ts_ms, dim, inp, w5, w1, rd, out,
+            web, requests, ptok, project, session, workspace, api_key, source_id, line, 0 if sidechain else 1,
+            bucket_s)
 
 
 def _billed_row(b: BilledCost, source_id: int) -> tuple:
@@ -261,19 +267,25 @@ def _billed_row(b: BilledCost, source_id: int) -> tuple:
 @dataclass
 class _Task:
     path: str
-    fmt: str
+    fmt: str | None  # None: the worker detects it (see `detect`)
     source_id: int
     start_offset: int
     start_line: int
-    options: dict
+    options: dict  # for this file; merged over fmt_options[format]
     since_ms: int | None
     size: int  # at planning (for progress)
     known: bool = False  # the store has rows from this file (so reading from 0 replaces them)
+    # A file the store has never seen is classified by the worker that reads it (its first bytes
+    # decide the format, or that it is no log at all): planning only walks and stats the tree.
+    detect: bool = False
+    fmt_options: dict = field(default_factory=dict)  # format -> parser options (for `detect`)
 
 
 @dataclass
 class _Parsed:
-    task: _Task
+    task: _Task | None  # None when it comes from a worker: the planner pairs results with its tasks
+    fmt: str | None = None  # the format the file was read as
+    not_a_log: str = ""  # why a detected file was not read (binary, empty, not a usage log, unreadable)
     rows: list[tuple] = field(default_factory=list)
     billed: list[tuple] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
@@ -295,12 +307,29 @@ def _parse(task: _Task) -> _Parsed:
     from planner.usage.common import SourceVanished
     from planner.usage.detect import FORMATS
 
-    out = _Parsed(task)
+    out = _Parsed(task, task.fmt)
     options = dict(task.options)
+    if task.detect:
+        from planner.usage import detect
+
+        try:
+            first = detect.sniff(task.path)
+        except FileNotFoundError as exc:
+            out.vanished = f"vanished before reading ({exc.strerror})"
+            return out
+        except OSError as exc:
+            out.not_a_log = f"unreadable: {exc.strerror}"
+            return out
+        out.fmt, why = detect.classify(first, task.path, task.fmt)
+        if out.fmt is None:
+            out.not_a_log = why or "not a recognised usage log"
+            return out
+        options = {**task.fmt_options.get(out.fmt, {}), **options}
+    options["compact"] = True  # rows as tuples where the parser can (ParseResult.rows)
     if task.start_offset:
         options["start_line"] = task.start_line
     try:
-        result: ParseResult = FORMATS[task.fmt].parse(Path(task.path), start_offset=task.start_offset,
+        result: ParseResult = FORMATS[out.fmt].parse(Path(task.path), start_offset=task.start_offset,
                                                        resolve=_RESOLVE, options=options)
     except (SourceVanished, FileNotFoundError) as exc:
         out.vanished = str(exc) or f"{task.path}: file vanished while reading"
@@ -315,13 +344,14 @@ def _parse(task: _Task) -> _Parsed:
     since = task.since_ms
     rows = out.rows
     dropped = 0
-    for rec in result.records:
-        if since is not None and rec.ts_ms < since:
+    dims = out.dims
+    for t in result.rows or map(_FIELDS, result.records):
+        if since is not None and t[0] < since:
             dropped += 1
             continue
-        if rec.model is None:
-            out.unpriced.add(rec.model_raw)
-        rows.append(_row(rec, sid, out.dims))
+        if t[2] is None:
+            out.unpriced.add(t[1])
+        rows.append(_row_of(t, sid, dims))
     out.billed = [_billed_row(b, sid) for b in result.billed]
     out.problems = result.problems
     out.skipped = dict(result.skipped)
@@ -331,11 +361,13 @@ def _parse(task: _Task) -> _Parsed:
     out.end_line = result.end_line
     out.bytes_read = result.bytes_read
     out.n_rows = len(rows)
-    if _IN_WORKER and rows:
-        import msgspec
+    if _IN_WORKER:
+        out.task = None
+        if rows:
+            import msgspec
 
-        out.blob = msgspec.msgpack.encode(rows)
-        out.rows = []
+            out.blob = msgspec.msgpack.encode(rows)
+            out.rows = []
     try:
         st = os.stat(task.path)
         with open(task.path, "rb") as f:
@@ -542,6 +574,7 @@ class Store:
                 progress(ImportProgress(state["files"], len(todo), state["bytes"], total_bytes, state["records"], current))
 
         report()
+        self._dims_stored: set[int] = set()  # dims rows written by this import (a handful; skip the rest)
         results = self._parsed(todo, resolve, total_bytes, workers)
         pending_rows = 0
         pending_files = 0
@@ -557,7 +590,7 @@ class Store:
                     break
                 summary.files.append(self._store_one(parsed))
                 state["files"] += 1
-                state["bytes"] += parsed.bytes_read
+                state["bytes"] += parsed.bytes_read or (parsed.task.size if parsed.not_a_log else 0)
                 state["records"] += parsed.n_rows
                 pending_rows += parsed.n_rows
                 pending_files += 1
@@ -629,6 +662,11 @@ class Store:
                 if not explicit and (why := detect.not_a_log(spath)):
                     skipped.append(FileResult(spath, None, "skipped", reason=why))
                     continue
+                file_opts = {**options.get(str(given), {}), **options.get(spath, {})}
+                if prev is None:  # never seen: the worker that reads it classifies it
+                    plan.append(_Task(spath, fmt, key64("path:" + spath), 0, 0, file_opts, since_ms, st.st_size,
+                                      detect=True, fmt_options=options))
+                    continue
                 try:
                     first = detect.sniff(spath)
                 except OSError as exc:
@@ -645,9 +683,7 @@ class Store:
                     same_file = (dev, ino) == (st.st_dev, st.st_ino) and st.st_size >= offset
                     if same_file and head == _fingerprint(first, offset):
                         start_offset, start_line = offset, lines
-                opts = dict(options.get(found, {}))
-                opts.update(options.get(str(given), {}))
-                opts.update(options.get(spath, {}))
+                opts = {**options.get(found, {}), **file_opts}
                 plan.append(_Task(spath, found, key64("path:" + spath), start_offset, start_line, opts, since_ms,
                                   st.st_size, known=prev is not None))
         return plan, skipped
@@ -667,7 +703,9 @@ class Store:
 
         def gen() -> Iterable[_Parsed]:
             try:
-                yield from it
+                for task, parsed in zip(todo, it):
+                    parsed.task = task
+                    yield parsed
             finally:
                 pool.terminate()
                 pool.join()
@@ -676,9 +714,12 @@ class Store:
 
     def _store_one(self, parsed: _Parsed) -> FileResult:
         t = parsed.task
+        fmt = parsed.fmt
         conn = self.conn
+        if parsed.not_a_log:
+            return FileResult(t.path, None, "skipped", reason=parsed.not_a_log)
         if parsed.vanished or parsed.error:
-            res = FileResult(t.path, t.fmt, "vanished" if parsed.vanished else "skipped",
+            res = FileResult(t.path, fmt, "vanished" if parsed.vanished else "skipped",
                              reason=parsed.vanished or parsed.error)
             if parsed.error:
                 res.problems.append(LineProblem(t.path, 0, parsed.error))
@@ -688,7 +729,7 @@ class Store:
         if reread and not parsed.n_rows and not parsed.billed and any(p.kind == "bad" for p in parsed.problems):
             # Read again whole and nothing usable came out (a wrong --format, a file overwritten with
             # garbage): keep what it gave before, and its import state, rather than lose it.
-            return FileResult(t.path, t.fmt, "kept", bad=sum(p.kind == "bad" for p in parsed.problems),
+            return FileResult(t.path, fmt, "kept", bad=sum(p.kind == "bad" for p in parsed.problems),
                               problems=parsed.problems, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
                               reason="read again, nothing usable: its earlier records are kept")
         if reread:
@@ -697,16 +738,17 @@ class Store:
             conn.execute("DELETE FROM billed WHERE source_id = ?", (t.source_id,))
             conn.execute("DELETE FROM problems WHERE source_id = ?", (t.source_id,))
         status = "reread" if reread else ("appended" if t.start_offset else "new")
-        res = FileResult(t.path, t.fmt, status, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
+        res = FileResult(t.path, fmt, status, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
                          problems=parsed.problems, unpriced_models=parsed.unpriced)
         rows = parsed.rows
         if parsed.blob:
             import msgspec
 
             rows = msgspec.msgpack.decode(parsed.blob)
-        if parsed.dims:
-            conn.executemany("INSERT OR IGNORE INTO dims VALUES (?,?,?,?,?,?)",
-                             [(i, *d) for d, i in parsed.dims.items()])
+        new_dims = [(i, *d) for d, i in parsed.dims.items() if i not in self._dims_stored]
+        if new_dims:
+            conn.executemany("INSERT OR IGNORE INTO dims VALUES (?,?,?,?,?,?)", new_dims)
+            self._dims_stored.update(d[0] for d in new_dims)
         if rows:
             before = conn.total_changes
             conn.executemany(_INSERT, rows)
@@ -741,7 +783,7 @@ class Store:
             "head=excluded.head, records=CASE WHEN ?15 THEN excluded.records ELSE records + excluded.records END, "
             "bad_lines=CASE WHEN ?15 THEN excluded.bad_lines ELSE bad_lines + excluded.bad_lines END, "
             "skipped=CASE WHEN ?15 THEN excluded.skipped ELSE skipped + excluded.skipped END, last_import=excluded.last_import",
-            (t.source_id, t.path, t.fmt, *ident, end_offset, end_line, head, res.new + res.replaced, res.bad,
+            (t.source_id, t.path, fmt, *ident, end_offset, end_line, head, res.new + res.replaced, res.bad,
              skipped_n, now, 1 if (reread or t.start_offset == 0) else 0),
         )
         return res

@@ -20,12 +20,13 @@ from planner.usage import common
 from planner.usage.records import LineProblem, ParseResult, UsageRecord
 
 FORMAT = "claude-code"
+COMPACT = True  # honours options["compact"] (ParseResult.rows)
 SKIP_SYNTHETIC = "<synthetic> model (no API request)"
 SKIP_API_ERROR = "API error message (nothing billed)"
 SKIP_DUPLICATE = "repeated line of the same request (kept the largest copy)"
 
 
-class Line(msgspec.Struct):
+class Line(msgspec.Struct, gc=False):
     type: str | None = None
     timestamp: str | None = None
     sessionId: str | None = None
@@ -55,7 +56,7 @@ def project_of(path: Path) -> str | None:
 def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
     path = Path(path)
     src = str(path)
-    result, data, first_line = common.begin(path, start_offset, options)
+    result, data, first_line = common.begin(path, start_offset, options, count_lines=False)
 
     lookup = common.cached_resolver(resolve)
     project = project_of(path)
@@ -66,7 +67,7 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
     keyless: list[tuple[int, Line]] = []
     dropped = 0
     problems = result.problems
-    find, rfind, count = data.find, data.rfind, data.count
+    find, rfind = data.find, data.rfind
     line_no, counted_to, line_end = first_line, 0, -1
     pos = find(b'"usage"')
     while pos != -1:
@@ -77,7 +78,11 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
         line_end = find(b"\n", pos)
         if line_end == -1:
             line_end = len(data)
-        line_no += count(b"\n", counted_to, start)
+        # the lines before this one (common.newlines, inlined: this runs once per assistant line)
+        nl = find(b"\n", counted_to, start)
+        while nl != -1:
+            line_no += 1
+            nl = find(b"\n", nl + 1, start)
         counted_to = start
         pos = find(b'"usage"', line_end)
         try:
@@ -110,22 +115,27 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             if rank > old[0]:
                 best[key] = (rank, line_no, d)
 
-    records = result.records
+    result.end_line = line_no - 1 + common.newlines(data, counted_to, len(data))
+    rows = result.rows
     for key, (_rank, n, d) in best.items():
-        rec = _record(d, key, n, src, project, fallback_session, lookup, problems)
-        if rec is not None:
-            records.append(rec)
+        row = _row(d, key, n, src, project, fallback_session, lookup, problems)
+        if row is not None:
+            rows.append(row)
     for n, d in keyless:
-        rec = _record(d, None, n, src, project, fallback_session, lookup, problems)
-        if rec is not None:
-            records.append(rec)
+        row = _row(d, None, n, src, project, fallback_session, lookup, problems)
+        if row is not None:
+            rows.append(row)
+    if not options.get("compact"):
+        result.records = [UsageRecord(*row) for row in rows]
+        result.rows = []
     if dropped:
         common.skip(result, SKIP_DUPLICATE, dropped)
     problems.sort(key=lambda p: p.line)
     return result
 
 
-def _record(d: Line, key, line_no, src, project, fallback_session, lookup, problems) -> UsageRecord | None:
+def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems) -> tuple | None:
+    """A winning line as a UsageRecord's fields (a tuple: see ParseResult.rows), or None if bad."""
     m = d.message
     if not d.timestamp:
         problems.append(LineProblem(src, line_no, "no timestamp"))
@@ -152,7 +162,7 @@ def _record(d: Line, key, line_no, src, project, fallback_session, lookup, probl
     except ValueError as exc:
         problems.append(LineProblem(src, line_no, str(exc)))
         return None
-    # positional: this runs once per request of a gigabyte tree (field order of UsageRecord)
-    return UsageRecord(ts_ms, m.model, lookup(m.model), inp, w5, w1, rd, out, ws, 1, u.service_tier or "standard",
-                       u.inference_geo, u.speed or "standard", project, d.sessionId or fallback_session, None, None,
-                       src, line_no, key, bool(d.isSidechain), "request", 0, FORMAT)
+    # UsageRecord's field order; this runs once per request of a gigabyte tree
+    return (ts_ms, m.model, lookup(m.model), inp, w5, w1, rd, out, ws, 1, u.service_tier or "standard",
+            u.inference_geo, u.speed or "standard", project, d.sessionId or fallback_session, None, None,
+            src, line_no, key, bool(d.isSidechain), "request", 0, FORMAT, None)

@@ -84,6 +84,11 @@ class LineProblem:
 @dataclass
 class ParseResult:
     records: list[UsageRecord] = field(default_factory=list)
+    # With options["compact"] a parser that supports it (module attribute COMPACT = True) fills
+    # `rows` instead of `records`: each a plain tuple of a UsageRecord's fields in their order
+    # (`UsageRecord(*row)` rebuilds it). The store's fast path: building 350K dataclasses and then
+    # reading them back costs more than parsing the gigabyte of JSON they come from.
+    rows: list[tuple] = field(default_factory=list)
     billed: list[BilledCost] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
