@@ -329,7 +329,7 @@ def _parse(task: _Task) -> _Parsed:
     if task.start_offset:
         options["start_line"] = task.start_line
     try:
-        result: ParseResult = FORMATS[out.fmt].parse(Path(task.path), start_offset=task.start_offset,
+        result: ParseResult = FORMATS[out.fmt].parse(task.path, start_offset=task.start_offset,
                                                        resolve=_RESOLVE, options=options)
     except (SourceVanished, FileNotFoundError) as exc:
         out.vanished = str(exc) or f"{task.path}: file vanished while reading"
@@ -370,8 +370,11 @@ def _parse(task: _Task) -> _Parsed:
             out.rows = []
     try:
         st = os.stat(task.path)
-        with open(task.path, "rb") as f:
-            out.head = _fingerprint(f.read(HEAD_BYTES), result.end_offset)
+        head = result.head  # the parser's own read of the start, when it read from there
+        if head is None or len(head) < min(HEAD_BYTES, result.end_offset):
+            with open(task.path, "rb") as f:
+                head = f.read(HEAD_BYTES)
+        out.head = _fingerprint(head, result.end_offset)
         out.ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     except OSError:
         pass  # vanished after the read: remembered without identity, so it is looked at again

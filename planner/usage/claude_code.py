@@ -10,6 +10,7 @@ are not reported; they carry nothing billable.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,23 +45,24 @@ def looks_like(head: bytes) -> bool:
     return b'"sessionId"' in head or b'"leafUuid"' in head or b'"file-history-snapshot"' in head
 
 
-def project_of(path: Path) -> str | None:
+def project_of(path: Path | str) -> str | None:
     """The path segment after the last `projects/` that has a file below it."""
-    parts = path.parts
+    parts = str(path).split(os.sep)
     for i in range(len(parts) - 3, -1, -1):
         if parts[i] == "projects":
             return parts[i + 1]
     return None
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
-    path = Path(path)
-    src = str(path)
-    result, data, first_line = common.begin(path, start_offset, options, count_lines=False)
+def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+    src = str(path)  # string path operations: this runs for each of ten thousand files
+    result, data, first_line = common.begin(src, start_offset, options, count_lines=False)
 
     lookup = common.cached_resolver(resolve)
-    project = project_of(path)
-    fallback_session = path.stem if path.parent.name != "subagents" else path.parent.parent.name
+    project = project_of(src)
+    parent, name = os.path.split(src)
+    fallback_session = (os.path.splitext(name)[0] if os.path.basename(parent) != "subagents"
+                        else os.path.basename(os.path.dirname(parent)))
     # Streaming snapshots repeat most requests, so duplicates are collapsed on the decoded lines
     # (cheap) and only the winners are turned into records (timestamps, checks: the costly part).
     best: dict[str, tuple[tuple[bool, int], int, Line]] = {}
@@ -153,7 +155,8 @@ def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems
     ws = u.server_tool_use.web_search_requests or 0 if u.server_tool_use is not None else 0
     try:
         ts_ms = common.iso_ms(d.timestamp)
-        if u.input_tokens is None or min(inp, w5, w1, rd, out, ws) < 0 or max(inp, w5, w1, rd, out, ws) > common.MAX_TOKENS:
+        # the OR is in [0, MAX_TOKENS] only if all six are (a negative one makes it negative)
+        if u.input_tokens is None or not 0 <= (inp | w5 | w1 | rd | out | ws) <= common.MAX_TOKENS:
             # the unusual cases (bad counts, OpenAI-style fields) take the general, checking path
             rec = UsageRecord(ts_ms, m.model, lookup(m.model))
             common.fill_usage(rec, u)

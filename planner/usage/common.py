@@ -24,6 +24,7 @@ INCOMPLETE_LAST_LINE = "incomplete last line (will be read when complete)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 _HOURS: dict[str, int] = {}
+_MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM:" -> epoch ms (iso_ms)
 
 
 class SourceVanished(PlannerError, FileNotFoundError):
@@ -124,12 +125,14 @@ def fill_usage(rec: UsageRecord, u: Usage) -> UsageRecord:
 
 def iso_ms(s: str) -> int:
     """ISO 8601 to epoch ms. The common `YYYY-MM-DDTHH:MM:SS.fffZ` form is parsed by hand with
-    the hour cached (a million lines share a few thousand hours); anything else via datetime."""
-    if len(s) == 24 and s[23] == "Z" and s[19] == "." and s[13] == ":" and s[16] == ":":
-        base = _HOURS.get(s[:13])
-        mm, ss, frac = s[14:16], s[17:19], s[20:23]
-        if base is not None and mm.isdigit() and ss.isdigit() and frac.isdigit() and mm < "60" and ss < "61":
-            return base + int(mm) * 60000 + int(ss) * 1000 + int(frac)
+    its minute cached (a million lines share some tens of thousands of minutes); anything else,
+    and the first of each minute, via `_iso_ms`."""
+    if len(s) == 24 and s[23] == "Z" and s[19] == ".":
+        base = _MINUTES.get(s[:17])  # "YYYY-MM-DDTHH:MM:", checked when it was cached
+        if base is not None:
+            ss, frac = s[17:19], s[20:23]
+            if ss.isdigit() and frac.isdigit() and ss < "61":
+                return base + int(ss) * 1000 + int(frac)
     return _iso_ms(s)
 
 
@@ -146,6 +149,8 @@ def _iso_ms(s: str) -> int:
         mm, ss = s[14:16], s[17:19]
         if not (mm.isdigit() and ss.isdigit()) or int(mm) > 59 or int(ss) > 60:
             raise ValueError(f"bad timestamp {s!r}")
+        if len(_MINUTES) < 1 << 20:
+            _MINUTES[s[:17]] = base + int(mm) * 60000
         ms = 0
         if n > 20:
             frac = s[19:-1]
@@ -311,7 +316,7 @@ def file_size(path: Path) -> int:
 DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 
 
-def begin(path: Path, start_offset: int, options, *, count_lines: bool = True) -> tuple[ParseResult, bytes, int]:
+def begin(path: Path | str, start_offset: int, options, *, count_lines: bool = True) -> tuple[ParseResult, bytes, int]:
     """Start a line-based parse: (result, the complete lines from start_offset, first line number).
 
     A binary file gives a result holding one file-level problem and no lines to read. With
@@ -321,7 +326,7 @@ def begin(path: Path, start_offset: int, options, *, count_lines: bool = True) -
     if start_offset == 0 and is_binary(data[:BINARY_PROBE]):
         return binary_result(path, start_offset), b"", 0
     first_line = lines_before(path, start_offset, options) + 1
-    result = ParseResult(bytes_read=len(data))
+    result = ParseResult(bytes_read=len(data), head=None if start_offset else data[:BINARY_PROBE])
     data = complete_part(data, path, result, first_line)
     result.end_offset = start_offset + len(data)
     if count_lines:

@@ -93,5 +93,6 @@ class ParseResult:
     problems: list[LineProblem] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     bytes_read: int = 0
+    head: bytes | None = None  # the file's first bytes (up to 8 KiB) when it was read from offset 0
     end_offset: int = 0  # offset after the last complete line consumed
     end_line: int = 0  # lines before end_offset (the next incremental read's options["start_line"])
