@@ -694,6 +694,8 @@ class Store:
     def _parsed(self, todo: list[_Task], resolve, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
         """Parsed files in plan order: in this process for small jobs, else in a forked pool (the
         workers inherit the catalog's resolver; nothing but the results crosses processes)."""
+        if not todo:
+            return iter(())
         import multiprocessing as mp
 
         _set_resolver(resolve)

@@ -99,11 +99,28 @@ SNIFF = 4096  # what decides almost every file; an undecided one is read up to H
 
 def walk(root: str) -> list[str]:
     """Files under root, sorted, skipping hidden entries and __pycache__ (paths as strings: a
-    tree of 10,000 transcripts is walked on every import)."""
+    tree of 10,000 transcripts is walked on every import). Like os.walk, a symlink to a directory
+    is not followed; unlike it, no lstat per directory (the entry's type says so)."""
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+    stack = [root]
+    while stack:
+        top = stack.pop()
+        try:
+            with os.scandir(top) as it:
+                entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError:
+            continue  # vanished or unreadable: as os.walk, nothing from it
+        subdirs = []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                found.append(e.path)
+            elif e.name != "__pycache__" and not e.is_symlink():
+                subdirs.append(e.path)
+        stack.extend(reversed(subdirs))  # depth first, in name order (os.walk's top-down order)
     return found
 
 
