@@ -215,7 +215,7 @@ class MinuteRow:
 # --- parsing (runs in worker processes) ---------------------------------------------------------
 
 _RESOLVE: Callable[[str], str | None] | None = None
-_IN_WORKER = False  # set in pool workers: rows cross the process boundary as one msgpack blob
+_IN_WORKER = False  # set in the parse workers: rows cross the process boundary as one msgpack blob
 
 
 def _mark_worker() -> None:
@@ -692,8 +692,8 @@ class Store:
         return plan, skipped
 
     def _parsed(self, todo: list[_Task], resolve, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
-        """Parsed files in plan order: in this process for small jobs, else in a forked pool (the
-        workers inherit the catalog's resolver; nothing but the results crosses processes)."""
+        """Parsed files in plan order: in this process for small jobs, else in forked workers (they
+        inherit the plan and the catalog's resolver; only the results cross processes)."""
         if not todo:
             return iter(())
         import multiprocessing as mp
@@ -702,18 +702,21 @@ class Store:
         n = workers if workers is not None else min(os.cpu_count() or 1, 4)
         if n <= 1 or total_bytes < POOL_MIN_BYTES or len(todo) < 2 or "fork" not in mp.get_all_start_methods():
             return (_parse(t) for t in todo)
-        pool = mp.get_context("fork").Pool(n, initializer=_mark_worker)
-        chunk = max(1, min(16, len(todo) // (n * 8)))
-        it = pool.imap(_parse, todo, chunksize=chunk)
+        from planner.forkmap import ordered_map
+
+        def lost(task: _Task, why: str) -> _Parsed:
+            return _Parsed(task, task.fmt, error=f"{task.path}: not read ({why})")
+
+        results = ordered_map(_parse, todo, n, lost=lost, chunk=max(1, min(8, len(todo) // (n * 16))),
+                              init=_mark_worker)
 
         def gen() -> Iterable[_Parsed]:
             try:
-                for task, parsed in zip(todo, it):
+                for task, parsed in zip(todo, results):
                     parsed.task = task
                     yield parsed
             finally:
-                pool.terminate()
-                pool.join()
+                results.close()
 
         return gen()
 
