@@ -38,6 +38,7 @@ class Line(msgspec.Struct, gc=False):
 
 
 _decode = msgspec.json.Decoder(Line).decode
+_SIDECHAIN = 1 << 62  # ranks a sidechain copy below any main copy (token totals stay far below it)
 
 
 def looks_like(head: bytes) -> bool:
@@ -65,11 +66,12 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
                         else os.path.basename(os.path.dirname(parent)))
     # Streaming snapshots repeat most requests, so duplicates are collapsed on the decoded lines
     # (cheap) and only the winners are turned into records (timestamps, checks: the costly part).
-    best: dict[str, tuple[tuple[bool, int], int, Line]] = {}
+    best: dict[str, tuple[int, int, Line]] = {}
     keyless: list[tuple[int, Line]] = []
     dropped = 0
     problems = result.problems
     find, rfind = data.find, data.rfind
+    view = memoryview(data)  # lines are decoded from slices of it: no copy per line
     line_no, counted_to, line_end = first_line, 0, -1
     pos = find(b'"usage"')
     while pos != -1:
@@ -88,7 +90,7 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
         counted_to = start
         pos = find(b'"usage"', line_end)
         try:
-            d = _decode(data[start:line_end])
+            d = _decode(view[start:line_end])
         except common.DECODE_ERRORS as exc:
             problems.append(LineProblem(src, line_no, common.decode_error(exc)))
             continue
@@ -106,9 +108,9 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
             continue
         key = f"{m.id}:{d.requestId}" if d.requestId else m.id
         u = m.usage
-        # common.rank's order (non-sidechain first, then the largest total), on the raw counts
-        rank = (not d.isSidechain, (u.input_tokens or 0) + (u.output_tokens or 0)
-                + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0))
+        # common.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
+        rank = ((u.input_tokens or 0) + (u.output_tokens or 0) + (u.cache_creation_input_tokens or 0)
+                + (u.cache_read_input_tokens or 0)) - (_SIDECHAIN if d.isSidechain else 0)
         old = best.get(key)
         if old is None:
             best[key] = (rank, line_no, d)
