@@ -25,6 +25,7 @@ import json
 import operator
 import os
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -96,9 +97,12 @@ _REPLACE = (
 _INSERT_BILLED = "INSERT OR REPLACE INTO billed VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
+_I64 = struct.Struct(">q").unpack
+
+
 def key64(text: str) -> int:
     """A signed 64-bit key (SQLite INTEGER PRIMARY KEY) for a dedup key or a path."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True)
+    return _I64(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest())[0]
 
 
 # --- results ---------------------------------------------------------------------------------
