@@ -582,6 +582,7 @@ class Store:
 
         report()
         self._dims_stored: set[int] = set()  # dims rows written by this import (a handful; skip the rest)
+        self._import_time = datetime.now(timezone.utc).isoformat(timespec="seconds")  # sources.last_import
         results = self._parsed(todo, resolve, total_bytes, workers)
         pending_rows = 0
         pending_files = 0
@@ -787,7 +788,6 @@ class Store:
         else:
             end_offset, end_line = parsed.end_offset, parsed.end_line
         skipped_n = sum(parsed.skipped.values())
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         conn.execute(
             "INSERT INTO sources(id, path, fmt, dev, ino, size, mtime_ns, offset, lines, head, records, bad_lines, skipped, last_import) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET fmt=excluded.fmt, dev=excluded.dev, "
@@ -796,7 +796,7 @@ class Store:
             "bad_lines=CASE WHEN ?15 THEN excluded.bad_lines ELSE bad_lines + excluded.bad_lines END, "
             "skipped=CASE WHEN ?15 THEN excluded.skipped ELSE skipped + excluded.skipped END, last_import=excluded.last_import",
             (t.source_id, t.path, fmt, *ident, end_offset, end_line, head, res.new + res.replaced, res.bad,
-             skipped_n, now, 1 if (reread or t.start_offset == 0) else 0),
+             skipped_n, self._import_time, 1 if (reread or t.start_offset == 0) else 0),
         )
         return res
 
