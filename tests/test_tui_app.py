@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from planner.report import render
 from planner.tui.commands import ACTIONS, PlannerCommands
 
@@ -48,19 +50,23 @@ def painted(screen) -> list[str]:
     return ["".join(f"{seg.text}|{seg.style}" for seg in strip) for strip in screen._compositor.render_strips()]
 
 
-async def visit_all(app, pilot) -> dict[str, list[str]]:
+async def visit(app, pilot, keys: str) -> dict[str, list[str]]:
     app.clear_notifications()
     seen = {}
-    for key in "2345":
+    for key in keys:
         await pilot.press(key)
         await settle(pilot)
         seen[key] = painted(app.screen)
     return seen
 
 
-async def test_screens_painted_in_the_background_show_a_later_theme_and_size(sample_db):
-    """The other screens are painted off screen once built; a theme switch and a resize after
-    that show on their first visit exactly as in an app that started with that theme and size."""
+@pytest.mark.parametrize("change", ["theme", "resize"])
+async def test_screens_show_a_theme_switch_or_resize_made_while_they_were_hidden(sample_db, change):
+    """Screens built in the background are painted off screen, and a screen shown before keeps
+    its styles unless something they depend on changed: after a theme switch or a resize (to
+    below 110 columns: the app's -narrow class) made on the overview, each screen shows exactly
+    what it shows in an app started with that theme and size: Usage and Limits on a later
+    visit, Pricing and Plan on their first."""
     app = make_app(sample_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -70,18 +76,23 @@ async def test_screens_painted_in_the_background_show_a_later_theme_and_size(sam
             await pilot.pause(0.05)
         else:
             raise AssertionError("the other screens were not painted in the background")
-        await pilot.press("t")
-        await pilot.resize_terminal(100, 30)
+        await visit(app, pilot, "231")
+        if change == "theme":
+            await pilot.press("t")
+        else:
+            await pilot.resize_terminal(100, 30)
         await settle(pilot)
-        after = await visit_all(app, pilot)
+        assert app.has_class("-narrow") == (change == "resize")
+        after = await visit(app, pilot, "2345")
+    size = (100, 30) if change == "resize" else (120, 40)
     fresh = make_app(sample_db)
-    async with fresh.run_test(size=(100, 30)) as pilot:
+    async with fresh.run_test(size=size) as pilot:
         fresh.theme = app.theme
         await settle(pilot)
-        expected = await visit_all(fresh, pilot)
+        expected = await visit(fresh, pilot, "2345")
     for key in expected:
         assert after[key] == expected[key], f"screen {key}"
-        assert len(after[key]) == 30
+        assert len(after[key]) == size[1]
 
 
 def test_every_binding_and_screen_action_is_in_the_palette():

@@ -76,7 +76,7 @@ class PlannerApp(App):
         self.imported_samples = None
         self.sub_title = self.db.name  # the name only: snapshots must not depend on where tests run
         self._prefetch = self._start_prefetch()
-        self._gc_frozen = False
+        self._gc_frozen = self._screens_frozen = False  # see on_load
 
     def _start_prefetch(self):
         """Start computing the overview now, in a thread, while Textual sets up the screen: the
@@ -168,7 +168,9 @@ class PlannerApp(App):
         instead of a compose (0.3-0.5 s). Each screen's data loads in its own workers as on a
         visit; the overview stays on screen."""
         todo = [m for m in self.MODES if m != self.current_mode and m not in self._screen_stacks]
-        if todo and not self._exit:  # never while quitting: a screen mounting then finds no children
+        # never while quitting: a screen mounting then finds no children (and Textual, closing
+        # every mode's screens, fails on a mode added meanwhile)
+        if todo and not self._exit and self._running:
             self._init_mode(todo[0])  # Textual's own mode set-up, without switching to it
             # Its styles are applied as it mounts, with the current theme: mark them current, or
             # Textual re-parses the whole stylesheet on its first display (~150 ms; a new screen's
@@ -177,22 +179,31 @@ class PlannerApp(App):
             if len(todo) > 1:
                 self.call_after_refresh(self.build_other_screens)  # one per refresh: keys stay responsive
 
+    # The garbage collector: a full collection walks every object the app holds (~110K: Textual,
+    # the catalog, every screen's widgets and data), 60-100 ms on this machine, and one fell
+    # inside a screen switch every few switches (Usage or Plan, 180 ms; 35-50 ms pauses while the
+    # first frame was built). Those objects live as long as the app, so they are moved out of the
+    # collector's sight (gc.freeze) as the app starts and again once the other screens are built
+    # and painted; a collection then walks only what is newer. on_unmount hands them back, so a
+    # process that runs many apps (the tests) still collects their garbage.
+    def on_load(self) -> None:
+        import gc
+
+        gc.freeze()
+        self._gc_frozen = True
+
     def screen_prerendered(self, screen) -> None:
-        """A screen built in the background is painted off screen. Once all of them are, what the
-        app holds (Textual, the catalog, every screen's widgets and data) lives as long as the
-        app: move it out of the garbage collector's sight. A full collection over it took 60-100 ms
-        here (~110K objects), and one fell inside a screen switch every few switches, which made
-        the worst switches (Usage or Plan, 180 ms); now a collection walks only what is newer.
-        Done once; on_unmount hands the objects back, so a process that runs many apps (the
-        tests) does not keep their garbage."""
-        if self._gc_frozen or self._exit:
+        """A screen built in the background is painted off screen (PlannerScreen.prerender): once
+        every screen is, freeze what the app holds now (once: what comes later, such as data
+        reloaded after an import, stays collectable)."""
+        if self._screens_frozen or self._exit or not self._running:
             return
         if all(stack and (stack[-1] is self.screen or getattr(stack[-1], "prerendered", True))
                for stack in (self._screen_stacks.get(m) for m in self.MODES)):
             import gc
 
             gc.freeze()
-            self._gc_frozen = True
+            self._gc_frozen = self._screens_frozen = True
 
     def on_unmount(self) -> None:
         if self._gc_frozen:
