@@ -81,13 +81,17 @@ def is_ready(app) -> bool:
 
 def is_idle(app) -> bool:
     """Nothing left to do anywhere: every mode's screen exists (the app composes them in the
-    background after the first frame) and no worker is pending or running."""
+    background after the first frame), is painted where the app paints screens off screen (a
+    `prerendered` flag on the screen), and no worker is pending or running."""
     from textual.worker import WorkerState
 
     modes = getattr(app, "MODES", {}) or {}
     stacks = getattr(app, "_screen_stacks", None)
-    if modes and stacks is not None and not all(stacks.get(m) for m in modes):
-        return False
+    if modes and stacks is not None:
+        if not all(stacks.get(m) for m in modes):
+            return False
+        if not all(getattr(stacks[m][-1], "prerendered", True) for m in modes if stacks[m][-1] is not app.screen):
+            return False
     return not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
 
 

@@ -71,7 +71,8 @@ async def test_screens_show_a_theme_switch_or_resize_made_while_they_were_hidden
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         for _ in range(100):
-            if all(app._screen_stacks.get(m) and app._screen_stacks[m][-1].prerendered for m in app.MODES if m != "overview"):
+            others = [app._screen_stacks.get(m) for m in app.MODES if m != "overview"]
+            if all(stack and stack[-1].prerendered for stack in others):
                 break
             await pilot.pause(0.05)
         else:
