@@ -94,6 +94,16 @@ _REPLACE = (
     "ptok=?11, project=?12, session=?13, workspace=?14, api_key=?15, source_id=?16, line=?17, main=?18, bucket_s=?19 "
     "WHERE key=?1 AND (main, input+cw5+cw1h+cread+output) < (?18, ?4+?5+?6+?7+?8)"
 )
+# Most rows are one request with no workspace or API key (every Claude Code line): they cross as
+# 15 values and bind with the constants written in, a quarter less insert time than binding 19.
+_SHORT_COLS = "key, ts_ms, dim, input, cw5, cw1h, cread, output, web, ptok, project, session, source_id, line, main"
+_INSERT_SHORT = (f"INSERT OR IGNORE INTO usage({_SHORT_COLS}, requests, workspace, api_key, bucket_s) "
+                 f"VALUES ({', '.join('?' * 15)}, 1, NULL, NULL, 0)")
+_REPLACE_SHORT = (
+    "UPDATE usage SET ts_ms=?2, dim=?3, input=?4, cw5=?5, cw1h=?6, cread=?7, output=?8, web=?9, requests=1, "
+    "ptok=?10, project=?11, session=?12, workspace=NULL, api_key=NULL, source_id=?13, line=?14, main=?15, bucket_s=0 "
+    "WHERE key=?1 AND (main, input+cw5+cw1h+cread+output) < (?15, ?4+?5+?6+?7+?8)"
+)
 _INSERT_BILLED = "INSERT OR REPLACE INTO billed VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
@@ -255,6 +265,9 @@ def _row_of(t: tuple, source_id: int, dims: dict) -> tuple:
             ptok = int(low) + 1 if low.isdigit() else 0
     else:
         ptok = inp + w5 + w1 + rd
+        if requests == 1 and workspace is None and api_key is None:  # a short row (_INSERT_SHORT)
+            return (key64(dedup_key if dedup_key is not None else f"line:{src}:{line}"), ts_ms, dim, inp, w5, w1, rd,
+                    out, web, ptok, project, session, source_id, line, 0 if sidechain else 1)
         bucket_s = 0
     return (key64(dedup_key if dedup_key is not None else f"line:{src}:{line}"), ts_ms, dim, inp, w5, w1, rd, out,
             web, requests, ptok, project, session, workspace, api_key, source_id, line, 0 if sidechain else 1,
@@ -763,13 +776,19 @@ class Store:
             conn.executemany("INSERT OR IGNORE INTO dims VALUES (?,?,?,?,?,?)", new_dims)
             self._dims_stored.update(d[0] for d in new_dims)
         if rows:
-            before = conn.total_changes
-            conn.executemany(_INSERT, rows)
-            res.new = conn.total_changes - before
-            if res.new < len(rows):
+            short = [r for r in rows if len(r) == 15]
+            full = [r for r in rows if len(r) != 15] if len(short) < len(rows) else []
+            for batch, insert, replace in ((short, _INSERT_SHORT, _REPLACE_SHORT), (full, _INSERT, _REPLACE)):
+                if not batch:
+                    continue
                 before = conn.total_changes
-                conn.executemany(_REPLACE, rows)
-                res.replaced = conn.total_changes - before
+                conn.executemany(insert, batch)
+                new = conn.total_changes - before
+                res.new += new
+                if new < len(batch):
+                    before = conn.total_changes
+                    conn.executemany(replace, batch)
+                    res.replaced += conn.total_changes - before
             res.duplicate = len(rows) - res.new - res.replaced
         if parsed.billed:
             conn.executemany(_INSERT_BILLED, parsed.billed)

@@ -127,6 +127,26 @@ def test_dedup_across_files_largest_and_main_thread_win(tmp_path, store):
     assert res.new == res.replaced == 0
 
 
+def test_rows_with_and_without_workspace_in_one_file_keep_every_field(tmp_path, store):
+    # Rows without workspace or API key are stored through the short insert, the others through
+    # the full one; a file mixing both (in any order), and larger copies of each, must lose nothing.
+    def line(i, out, **extra):
+        return json.dumps({"ts": f"2026-11-01T10:00:{i:02d}.000Z", "id": f"msg_{i}", "model": "claude-sonnet-4-6",
+                           "usage": {"input_tokens": 100, "output_tokens": out}, **extra})
+
+    a = write(tmp_path / "a.jsonl", [line(2, 20, workspace_id="wrk_a", api_key_id="key_a"), line(1, 10), line(3, 30),
+                                     line(4, 40, workspace_id="wrk_b")])
+    res = store.import_paths([a], fmt="messages", catalog=CATALOG)
+    assert (res.new, res.replaced, res.duplicate) == (4, 0, 0)
+    b = write(tmp_path / "b.jsonl", [line(2, 25, workspace_id="wrk_a", api_key_id="key_a"), line(3, 35),
+                                     line(1, 5), line(4, 40, workspace_id="wrk_b")])
+    res = store.import_paths([b], fmt="messages", catalog=CATALOG)
+    assert (res.new, res.replaced, res.duplicate) == (0, 2, 2)
+    rows = store.conn.execute("SELECT output, workspace, api_key, requests, bucket_s, main FROM usage ORDER BY output").fetchall()
+    assert rows == [(10, None, None, 1, 0, 1), (25, "wrk_a", "key_a", 1, 0, 1), (35, None, None, 1, 0, 1),
+                    (40, "wrk_b", None, 1, 0, 1)]
+
+
 def test_missing_request_id_dedups_on_message_id_across_files(tmp_path, store):
     a = write(tmp_path / "projects/p/a.jsonl", [cc_line("m9", None, out=10)])
     b = write(tmp_path / "projects/p/b.jsonl", [cc_line("m9", None, out=12)])
