@@ -70,7 +70,7 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
     keyless: list[tuple[int, Line]] = []
     dropped = 0
     problems = result.problems
-    find, rfind = data.find, data.rfind
+    find = data.find
     view = memoryview(data)  # lines are decoded from slices of it: no copy per line
     line_no, counted_to, line_end = first_line, 0, -1
     pos = find(b'"usage"')
@@ -78,16 +78,18 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
         if pos < line_end:  # a second "usage" key on a line already handled
             pos = find(b'"usage"', line_end)
             continue
-        start = rfind(b"\n", 0, pos) + 1
+        # Hop the newlines since the last line handled: they number this line and the last one
+        # before `pos` starts it (runs once per assistant line, so inlined).
+        start = counted_to
+        nl = find(b"\n", start, pos)
+        while nl != -1:
+            line_no += 1
+            start = nl + 1
+            nl = find(b"\n", start, pos)
+        counted_to = start
         line_end = find(b"\n", pos)
         if line_end == -1:
             line_end = len(data)
-        # the lines before this one (common.newlines, inlined: this runs once per assistant line)
-        nl = find(b"\n", counted_to, start)
-        while nl != -1:
-            line_no += 1
-            nl = find(b"\n", nl + 1, start)
-        counted_to = start
         pos = find(b'"usage"', line_end)
         try:
             d = _decode(view[start:line_end])
