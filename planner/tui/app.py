@@ -155,9 +155,11 @@ class PlannerApp(App):
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < 110, "-narrow")
+        self.prerender_hidden_screens()
 
     def on_mount(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.prerender_hidden_screens())
         for warning in self.catalog.warnings:
             self.notify(warning, title="override file not applied", severity="warning", timeout=10)
         self.prepare_store()
@@ -178,6 +180,15 @@ class PlannerApp(App):
             self._screen_stacks[todo[0]][-1]._css_update_count = self._css_update_count
             if len(todo) > 1:
                 self.call_after_refresh(self.build_other_screens)  # one per refresh: keys stay responsive
+
+    def prerender_hidden_screens(self) -> None:
+        """Paint the screens not on display again off screen, with the new theme or size (see
+        PlannerScreen.prerender): the first switch to each after a theme switch took 120-215 ms,
+        most of it rebuilding the whole stylesheet for that one screen."""
+        for mode in self.MODES:
+            stack = self._screen_stacks.get(mode)
+            if stack and stack[-1] not in self.screen_stack and hasattr(stack[-1], "prerender"):
+                stack[-1].call_after_refresh(stack[-1].prerender)
 
     # The garbage collector: a full collection walks every object the app holds (~110K: Textual,
     # the catalog, every screen's widgets and data), 60-100 ms on this machine, and one fell

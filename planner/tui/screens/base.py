@@ -58,7 +58,7 @@ class PlannerScreen(Screen):
             self.reload()
         self.call_after_refresh(self.prerender)  # a screen built in the background (not shown)
 
-    _styled_under: tuple | None = None  # the _style_context its styles were current under when it was last shown
+    _styled_under: tuple | None = None  # the _style_context its styles were last applied under (shown or prerender)
 
     def on_screen_suspend(self) -> None:
         self._styled_under = self._style_context()
@@ -75,10 +75,23 @@ class PlannerScreen(Screen):
         paints only the screen on display, so this calls on the screen's own layout and
         compositor; what is painted is the same lines a visit would paint (a visit re-checks the
         size, styles and layout as it always does). Waits while its workers load data, and
-        runs again when they finish (on_worker_state_changed)."""
+        runs again when they finish (on_worker_state_changed), and when the theme or the
+        terminal size changes (PlannerApp.prerender_hidden_screens)."""
         app = self.app
         if self in app.screen_stack or not self.is_attached or getattr(app, "_exit", False) or self._loading():
             return  # on display, or under a dialog on display: Textual paints it
+        if self._styled_under != self._style_context():
+            if app.screen._css_update_count != app._css_update_count:
+                return  # a new theme's stylesheet is not built yet; the app calls again once it is
+            # the styles as a display applies them, so on_screen_resume skips that (on Plan it
+            # took ~15 ms, and its scrollbars asked for a second layout after the paint), and
+            # with a new theme's stylesheet, as Textual does for the screens under a dialog (a
+            # first display after a theme switch then does not rebuild the whole stylesheet)
+            self.update_node_styles(animate=False)
+            self._css_update_count = app._css_update_count
+            self._styled_under = self._style_context()
+            self.call_after_refresh(self.prerender, passes)  # after the layout requests it made
+            return
         if passes and (self._layout_required or self.size != app.size):
             self._refresh_layout(app.size)
             self._layout_required = False
