@@ -143,8 +143,33 @@ def _uncached(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
     return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
 
-def _class_sql(thresholds: list[int]) -> str:
-    return " + ".join(f"(ptok > {int(t)})" for t in thresholds) or "0"
+def _sums_sql(store, thresholds: list[int], slot_ms: int, since_ms: int | None, until_ms: int | None,
+              key_sql: str | None = None, where: list[str] = ()) -> tuple[str, list]:
+    """SQL for (s, dim, c, k, requests, input, cw5, cw1h, cread, output, web) per `slot_ms` time
+    bucket s, price dimension, band class c and key k: from the 15-minute slots the importer keeps
+    when they hold these bands, the bounds fall on their grid and no row key (project, session)
+    is asked for; else from the rows. Both give the same sums (tests check it)."""
+    from planner.store import SLOT_MS, band_sql, span_sql
+
+    sums = "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web)"
+    on_grid = slot_ms % SLOT_MS == 0 and all(b is None or b % SLOT_MS == 0 for b in (since_ms, until_ms))
+    conds = list(where)
+    if key_sql is None and on_grid and store.slots_for(thresholds):
+        args = []
+        for bound, op in ((since_ms, ">="), (until_ms, "<")):
+            if bound is not None:
+                conds.append(f"slot {op} ?")
+                args.append(bound // SLOT_MS)
+        table, s_sql, c_sql = "slots", f"slot / {slot_ms // SLOT_MS}", "band"
+    else:
+        bounds, args = span_sql(since_ms, until_ms)
+        if bounds:
+            conds.insert(0, bounds.removeprefix(" AND "))
+        table, s_sql, c_sql = "usage", f"ts_ms / {slot_ms}", band_sql(thresholds)
+    sql = (f"SELECT {s_sql} AS s, dim, {c_sql} AS c, {key_sql or repr('')} AS k, {sums} FROM {table} "
+           + (("WHERE " + " AND ".join(conds) + " ") if conds else "")
+           + "GROUP BY s, dim, c" + (", k" if key_sql else ""))
+    return sql, args
 
 
 # Keys not carried by the dims row (model and tier come from it, in Python).
@@ -171,11 +196,7 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
         slot = DAY_MS
     else:
         slot = QUARTER_MS  # every zone's offset is a multiple of 15 minutes
-    key_sql = _KEY_SQL.get(by, "''")
-    from planner.store import span_sql
-
-    bounds, args = span_sql(since_ms, until_ms)
-    where = [bounds.removeprefix(" AND ")] if bounds else []
+    where = []
     dims = store.dims()
     if model:
         m = catalog.resolve(model)
@@ -184,13 +205,7 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
             known = sorted({d[1] or d[0] for d in dims.values()})
             raise PlannerError(f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else ""))
         where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
-    group = "s, dim, c" + (", k" if by in _KEY_SQL else "")
-    sql = (
-        f"SELECT ts_ms / {slot} AS s, dim, {_class_sql(thresholds)} AS c, {key_sql} AS k, "
-        "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web) FROM usage "
-        + (("WHERE " + " AND ".join(where)) if where else "")
-        + f" GROUP BY {group}"
-    )
+    sql, args = _sums_sql(store, thresholds, slot, since_ms, until_ms, _KEY_SQL.get(by), where)
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
@@ -340,21 +355,17 @@ def what_if(store, catalog, *, since=None, until=None, tz: str = "UTC", batch_sh
     that were written to or read from the cache) read from the cache and the rest written at the
     5-minute price. Each group keeps its own model, day, band and modifiers; unpriced models are
     left out (they are named by summarize)."""
-    from planner.store import span_sql
-
     for name, v in (("batch share", batch_share), ("cache hit rate", cache_hit_rate)):
         if v is not None and not (0 <= v <= 1):
             raise PlannerError(f"{name} must be between 0 and 1 (got {v})")
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
-    bounds, args = span_sql(since_ms, until_ms)
-    sql = (f"SELECT ts_ms / {DAY_MS} AS s, dim, {_class_sql(thresholds)} AS c, sum(input), sum(cw5), sum(cw1h), "
-           f"sum(cread), sum(output), sum(web) FROM usage WHERE 1{bounds} GROUP BY s, dim, c")
+    sql, args = _sums_sql(store, thresholds, DAY_MS, since_ms, until_ms)
     dims = store.dims()
     rates = _Rates(catalog, thresholds)
     out: dict[str, list[Decimal]] = {}
 
-    for s, dim, klass, inp, cw5, cw1h, cread, outp, web in store.conn.execute(sql, args):
+    for s, dim, klass, _k, _req, inp, cw5, cw1h, cread, outp, web in store.conn.execute(sql, args):
         raw, mid, tier, geo, speed = dims[dim]
         day = date(1970, 1, 1) + timedelta(days=s)
         r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None

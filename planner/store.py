@@ -37,7 +37,8 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.usage.records import BilledCost, LineProblem, ParseResult, UsageRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the slots table
+SLOT_MS = 15 * 60_000  # slots: every time zone's offset is a multiple of 15 minutes
 # Pool parsing pays off only above this many bytes to read (process start-up is ~50 ms).
 POOL_MIN_BYTES = 32 << 20
 # A transaction closes after this many rows or files (each file stays all-or-nothing either way).
@@ -83,6 +84,17 @@ CREATE TABLE IF NOT EXISTS problems(
     source_id INTEGER NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS problems_source ON problems(source_id);
+-- usage summed per 15-minute slot, price dimension and long-context band (the number of the
+-- catalog's band thresholds a row's prompt is over): what reports and the dashboard's spend read
+-- instead of every row. Kept by the importer in the same transactions as the rows; meta
+-- 'slot_bands' names the thresholds it was built with, and readers use it only when those are
+-- the catalog's (else they read usage).
+CREATE TABLE IF NOT EXISTS slots(
+    slot INTEGER NOT NULL, dim INTEGER NOT NULL, band INTEGER NOT NULL,
+    requests INTEGER NOT NULL, input INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1h INTEGER NOT NULL,
+    cread INTEGER NOT NULL, output INTEGER NOT NULL, web INTEGER NOT NULL,
+    PRIMARY KEY (slot, dim, band)
+) WITHOUT ROWID;
 """
 
 _USAGE_COLS = ("key, ts_ms, dim, input, cw5, cw1h, cread, output, web, requests, ptok, "
@@ -105,6 +117,24 @@ _REPLACE_SHORT = (
     "WHERE key=?1 AND (main, input+cw5+cw1h+cread+output) < (?15, ?4+?5+?6+?7+?8)"
 )
 _INSERT_BILLED = "INSERT OR REPLACE INTO billed VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def band_sql(thresholds: Sequence[int]) -> str:
+    """SQL for a usage row's long-context band: how many of the thresholds its prompt is over."""
+    return " + ".join(f"(ptok > {int(t)})" for t in thresholds) or "0"
+
+
+def _slots_sql(thresholds: Sequence[int], since_id: bool) -> str:
+    """Sum usage rows (all, or those with id > ?) into slots, adding to what a slot holds."""
+    return (
+        f"INSERT INTO slots SELECT * FROM (SELECT ts_ms / {SLOT_MS}, dim, {band_sql(thresholds)} AS b, sum(requests), "
+        "sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web) FROM usage "
+        + ("WHERE id > ? " if since_id else "")
+        + f"GROUP BY ts_ms / {SLOT_MS}, dim, b) WHERE true ON CONFLICT(slot, dim, band) DO UPDATE SET "
+        "requests = requests + excluded.requests, input = input + excluded.input, cw5 = cw5 + excluded.cw5, "
+        "cw1h = cw1h + excluded.cw1h, cread = cread + excluded.cread, output = output + excluded.output, "
+        "web = web + excluded.web"
+    )
 
 
 _I64 = struct.Struct(">q").unpack
@@ -605,6 +635,7 @@ class Store:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             conn.execute("BEGIN IMMEDIATE")
+            self._slots_begin(catalog)
             for parsed in results:
                 if cancel is not None and cancel.is_set():
                     summary.cancelled = True
@@ -616,10 +647,12 @@ class Store:
                 pending_rows += parsed.n_rows
                 pending_files += 1
                 if pending_rows >= TXN_ROWS or pending_files >= TXN_FILES:
+                    self._slots_update()
                     conn.execute("COMMIT")
                     conn.execute("BEGIN IMMEDIATE")
                     pending_rows = pending_files = 0
                 report(parsed.task.path)
+            self._slots_update()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
@@ -738,6 +771,36 @@ class Store:
 
         return gen()
 
+    # --- slots (usage summed per 15 minutes), kept in step with the rows -----------------------
+
+    def _slots_begin(self, catalog: Any) -> None:
+        """At an import's start (in its first transaction): what the slots were built with."""
+        self._slot_bands = catalog.band_thresholds() if catalog is not None else None
+        built = self.conn.execute("SELECT value FROM meta WHERE key = 'slot_bands'").fetchone()
+        self._slots_full = self._slot_bands is None or built is None or built[0] != json.dumps(self._slot_bands)
+        self._slots_from = self.conn.execute("SELECT coalesce(max(id), 0) FROM usage").fetchone()[0]
+
+    def _slots_update(self) -> None:
+        """Before each commit: add the rows appended since the last one to their slots, or rebuild
+        the slots when rows were replaced or deleted (or the bands changed). Same transaction."""
+        conn = self.conn
+        if self._slot_bands is None:  # no catalog, no bands: readers go to the rows until an import has one
+            conn.execute("DELETE FROM meta WHERE key = 'slot_bands'")
+            return
+        if self._slots_full:
+            conn.execute("DELETE FROM slots")
+            conn.execute(_slots_sql(self._slot_bands, False))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('slot_bands', ?)", (json.dumps(self._slot_bands),))
+            self._slots_full = False
+        else:
+            conn.execute(_slots_sql(self._slot_bands, True), (self._slots_from,))
+        self._slots_from = conn.execute("SELECT coalesce(max(id), 0) FROM usage").fetchone()[0]
+
+    def slots_for(self, thresholds: Sequence[int]) -> bool:
+        """Whether the slots table holds the usage rows summed with these band thresholds."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'slot_bands'").fetchone()
+        return row is not None and row[0] == json.dumps(list(thresholds))
+
     def _store_one(self, parsed: _Parsed) -> FileResult:
         t = parsed.task
         fmt = parsed.fmt
@@ -761,6 +824,7 @@ class Store:
         if reread:
             # Read again whole: what this file contributed before is replaced by what it holds now.
             conn.execute("DELETE FROM usage WHERE source_id = ?", (t.source_id,))
+            self._slots_full = True  # rows gone from their slots: rebuild them at the commit
             conn.execute("DELETE FROM billed WHERE source_id = ?", (t.source_id,))
             conn.execute("DELETE FROM problems WHERE source_id = ?", (t.source_id,))
         status = "reread" if reread else ("appended" if t.start_offset else "new")
@@ -790,6 +854,8 @@ class Store:
                     conn.executemany(replace, batch)
                     res.replaced += conn.total_changes - before
             res.duplicate = len(rows) - res.new - res.replaced
+            if res.replaced:
+                self._slots_full = True  # rows changed in place: rebuild the slots at the commit
         if parsed.billed:
             conn.executemany(_INSERT_BILLED, parsed.billed)
             res.new += len(parsed.billed)

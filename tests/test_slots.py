@@ -1,0 +1,134 @@
+"""The slots table (usage summed per 15 minutes) stays equal to the rows through every kind of
+import, and reports read from it give what the rows give."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import pricing
+from planner import ledger
+from planner.store import SLOT_MS, Store, band_sql
+
+CATALOG = pricing.load_catalog()
+BANDS = CATALOG.band_thresholds()
+
+
+def line(i: int, *, mid=None, out=100, inp=1000, read=0, model="claude-sonnet-4-5-20250929", ts=None, side=False):
+    ts = ts or f"2026-11-0{1 + i % 3}T{i % 24:02d}:{(i * 7) % 60:02d}:{i % 60:02d}.000Z"
+    return json.dumps({
+        "parentUuid": "p", "isSidechain": side, "sessionId": "s", "type": "assistant", "timestamp": ts,
+        "requestId": f"req_{mid or i}",
+        "message": {"id": f"msg_{mid or i}", "model": model, "role": "assistant", "content": [],
+                    "usage": {"input_tokens": inp, "output_tokens": out, "cache_read_input_tokens": read,
+                              "cache_creation_input_tokens": 0}},
+    })
+
+
+def write(path: Path, lines) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(x + "\n" for x in lines))
+    return path
+
+
+def slots_of_rows(store: Store) -> list[tuple]:
+    return store.conn.execute(
+        f"SELECT ts_ms / {SLOT_MS}, dim, {band_sql(BANDS)} AS b, sum(requests), sum(input), sum(cw5), sum(cw1h), "
+        f"sum(cread), sum(output), sum(web) FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
+
+
+def slots(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT * FROM slots ORDER BY slot, dim, band").fetchall()
+
+
+def from_rows(store, monkeypatch, **kw):
+    with monkeypatch.context() as m:
+        m.setattr(Store, "slots_for", lambda self, thresholds: False)
+        return ledger.summarize(store, CATALOG, **kw)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "p.db")
+    yield s
+    s.close()
+
+
+def check(store: Store) -> None:
+    assert store.slots_for(BANDS)
+    assert slots(store) == slots_of_rows(store)
+    assert slots(store)  # not trivially equal
+
+
+def test_slots_follow_new_appended_replaced_and_reread_files(tmp_path, store):
+    proj = tmp_path / "projects" / "p"
+    # prompts over and under the 200K band, several slots and days
+    a = write(proj / "a.jsonl", [line(i, read=250_000 if i % 4 == 0 else 0) for i in range(40)])
+    store.import_paths([a], catalog=CATALOG)
+    check(store)
+    with open(a, "a") as f:  # appended: only the new rows are added to their slots
+        f.write("".join(line(i) + "\n" for i in range(40, 60)))
+    assert store.import_paths([a], catalog=CATALOG).new == 20
+    check(store)
+    b = write(proj / "b.jsonl", [line(5, mid=5, out=9_999, read=250_000)])  # a larger copy of a stored request
+    assert store.import_paths([b], catalog=CATALOG).replaced == 1
+    check(store)
+    write(a, [line(i) for i in range(10)])  # shrunk: read again whole, its old rows deleted
+    assert store.import_paths([a], catalog=CATALOG).files[0].status == "reread"
+    check(store)
+    assert store.import_paths([a, b], catalog=CATALOG).new == 0  # nothing changed
+    check(store)
+
+
+def test_an_import_without_a_catalog_retires_the_slots_until_one_with_it(tmp_path, store):
+    a = write(tmp_path / "projects/p/a.jsonl", [line(i) for i in range(10)])
+    store.import_paths([a], catalog=CATALOG)
+    check(store)
+    write(tmp_path / "projects/p/b.jsonl", [line(i) for i in range(10, 20)])
+    store.import_paths([tmp_path / "projects/p/b.jsonl"])  # no catalog: no bands to sum with
+    assert not store.slots_for(BANDS)
+    store.import_paths([tmp_path / "projects"], catalog=CATALOG)  # nothing new, but the slots are rebuilt
+    check(store)
+    assert sum(s[3] for s in slots(store)) == 20
+
+
+def test_slots_built_with_other_bands_are_not_used(tmp_path, store):
+    a = write(tmp_path / "projects/p/a.jsonl", [line(i) for i in range(10)])
+    store.import_paths([a], catalog=CATALOG)
+    assert not store.slots_for([*BANDS, 500_000])
+
+
+@pytest.mark.parametrize("kw", [
+    {"by": "day"}, {"by": "model"}, {"by": "tier"}, {"by": "week"}, {"by": "month"},
+    {"by": "day", "tz": "Asia/Kathmandu"},  # +05:45: still on the 15-minute grid
+    {"by": "day", "tz": "America/St_Johns", "since": date(2026, 11, 2), "until": date(2026, 11, 2)},
+    {"by": "project"}, {"by": "session"},  # these read the rows (they need a row's key)
+    {"by": "model", "model": "claude-sonnet-4-5"},
+])
+def test_reports_from_slots_equal_reports_from_rows(tmp_path, store, monkeypatch, kw):
+    a = write(tmp_path / "projects/p/a.jsonl",
+              [line(i, read=250_000 if i % 3 == 0 else 1000, model="claude-sonnet-4-5-20250929" if i % 2 else
+                    "claude-haiku-4-5-20251001") for i in range(120)])
+    store.import_paths([a], catalog=CATALOG)
+    on_rows = kw["by"] in ("project", "session")
+    sql, _ = ledger._sums_sql(store, BANDS, ledger.DAY_MS, None, None, "session" if on_rows else None)
+    assert ("FROM slots" in sql) is not on_rows
+    fast, slow = ledger.summarize(store, CATALOG, **kw), from_rows(store, monkeypatch, **kw)
+    assert [r.to_json() for r in fast.rows] == [r.to_json() for r in slow.rows]
+    assert fast.totals.to_json() == slow.totals.to_json()
+    assert fast.totals.requests > 0
+
+
+def test_what_if_from_slots_equals_from_rows(tmp_path, store, monkeypatch):
+    from decimal import Decimal
+
+    a = write(tmp_path / "projects/p/a.jsonl", [line(i, read=250_000 if i % 3 == 0 else 5000) for i in range(50)])
+    store.import_paths([a], catalog=CATALOG)
+    fast = ledger.what_if(store, CATALOG, batch_share=Decimal("0.5"), cache_hit_rate=Decimal("0.8"))
+    with monkeypatch.context() as m:
+        m.setattr(Store, "slots_for", lambda self, thresholds: False)
+        slow = ledger.what_if(store, CATALOG, batch_share=Decimal("0.5"), cache_hit_rate=Decimal("0.8"))
+    assert [r.to_json() for r in fast] == [r.to_json() for r in slow] and fast
