@@ -840,8 +840,11 @@ class Store:
             conn.executemany("INSERT OR IGNORE INTO dims VALUES (?,?,?,?,?,?)", new_dims)
             self._dims_stored.update(d[0] for d in new_dims)
         if rows:
-            short = [r for r in rows if len(r) == 15]
-            full = [r for r in rows if len(r) != 15] if len(short) < len(rows) else []
+            if sum(map(len, rows)) == 15 * len(rows):  # all short (every Claude Code file): no sorting out
+                short, full = rows, []
+            else:
+                short = [r for r in rows if len(r) == 15]
+                full = [r for r in rows if len(r) != 15]
             for batch, insert, replace in ((short, _INSERT_SHORT, _REPLACE_SHORT), (full, _INSERT, _REPLACE)):
                 if not batch:
                     continue
