@@ -16,14 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.errors import PlannerError
+from planner.store import SLOT_MS, band_sql, span_sql
+from pricing.cost import CATEGORIES
 from pricing.cost import tidy as _tidy
 
 BY = ("day", "week", "month", "model", "project", "session", "tier")
 DAY_MS = 86_400_000
-QUARTER_MS = 900_000
 MTOK = Decimal(1_000_000)
 _ZERO = Decimal(0)
-_CATS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+_CATS = CATEGORIES[:-1]  # the token categories (web searches are priced per search)
 
 
 @dataclass
@@ -149,8 +150,6 @@ def _sums_sql(store, thresholds: list[int], slot_ms: int, since_ms: int | None, 
     bucket s, price dimension, band class c and key k: from the 15-minute slots the importer keeps
     when they hold these bands, the bounds fall on their grid and no row key (project, session)
     is asked for; else from the rows. Both give the same sums (tests check it)."""
-    from planner.store import SLOT_MS, band_sql, span_sql
-
     sums = "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web)"
     on_grid = slot_ms % SLOT_MS == 0 and all(b is None or b % SLOT_MS == 0 for b in (since_ms, until_ms))
     conds = list(where)
@@ -195,7 +194,7 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
     if not time_key or z is timezone.utc:
         slot = DAY_MS
     else:
-        slot = QUARTER_MS  # every zone's offset is a multiple of 15 minutes
+        slot = SLOT_MS  # every zone's offset is a multiple of 15 minutes
     where = []
     dims = store.dims()
     if model:

@@ -287,6 +287,7 @@ def _row_of(t: tuple, source_id: int, dims: dict) -> tuple:
     dim = dims.get(d)
     if dim is None:
         dim = dims[d] = dim_of(*d)
+    key = key64(dedup_key if dedup_key is not None else f"line:{src}:{line}")
     if kind == "bucket":
         ptok = 0
         if context_window and not context_window.startswith("0-"):
@@ -296,12 +297,11 @@ def _row_of(t: tuple, source_id: int, dims: dict) -> tuple:
     else:
         ptok = inp + w5 + w1 + rd
         if requests == 1 and workspace is None and api_key is None:  # a short row (_INSERT_SHORT)
-            return (key64(dedup_key if dedup_key is not None else f"line:{src}:{line}"), ts_ms, dim, inp, w5, w1, rd,
-                    out, web, ptok, project, session, source_id, line, 0 if sidechain else 1)
+            return (key, ts_ms, dim, inp, w5, w1, rd, out, web, ptok, project, session, source_id, line,
+                    0 if sidechain else 1)
         bucket_s = 0
-    return (key64(dedup_key if dedup_key is not None else f"line:{src}:{line}"), ts_ms, dim, inp, w5, w1, rd, out,
-            web, requests, ptok, project, session, workspace, api_key, source_id, line, 0 if sidechain else 1,
-            bucket_s)
+    return (key, ts_ms, dim, inp, w5, w1, rd, out, web, requests, ptok, project, session, workspace, api_key,
+            source_id, line, 0 if sidechain else 1, bucket_s)
 
 
 def _billed_row(b: BilledCost, source_id: int) -> tuple:
