@@ -25,6 +25,16 @@ def assistant(mid="msg_1", req="req_1", out=100, ts="2026-11-01T10:00:05.123Z", 
     return json.dumps(line, separators=(",", ":"))
 
 
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def scanner(request, monkeypatch):
+    """Every test here runs on the compiled scanner (when built) and on the Python reference."""
+    if request.param == "python":
+        monkeypatch.setattr(claude_code, "_fast", None)
+    elif claude_code._fast is None:
+        pytest.skip("the compiled scanner is not built (no C compiler at install)")
+    return request.param
+
+
 USER = json.dumps({"type": "user", "sessionId": "sess-1", "message": {"role": "user", "content": "x" * 5000},
                    "timestamp": "2026-11-01T10:00:00.000Z"})
 SUMMARY = json.dumps({"type": "summary", "summary": "s", "leafUuid": "l"})

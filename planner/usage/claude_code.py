@@ -38,6 +38,13 @@ class Line(msgspec.Struct, gc=False):
 
 
 _decode = msgspec.json.Decoder(Line).decode
+try:  # the compiled scanner (see _ccscan.c); the reference below is used without it
+    from planner.usage import _ccscan as _fast
+except ImportError:  # not built (no C compiler at install): same results, about 3x the time
+    _fast = None
+if os.environ.get("PLANNER_PURE_PYTHON"):
+    _fast = None
+_RANK_LIMIT = 1 << 63
 _SIDECHAIN = 1 << 62  # ranks a sidechain copy below any main copy (token totals stay far below it)
 
 
@@ -58,12 +65,56 @@ def project_of(path: Path | str) -> str | None:
 def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
     src = str(path)  # string path operations: this runs for each of ten thousand files
     result, data, first_line = common.begin(src, start_offset, options, count_lines=False)
+    if not first_line:  # a binary file: one file-level problem, nothing to read
+        return result
 
     lookup = common.cached_resolver(resolve)
     project = project_of(src)
     parent, name = os.path.split(src)
     fallback_session = (os.path.splitext(name)[0] if os.path.basename(parent) != "subagents"
                         else os.path.basename(os.path.dirname(parent)))
+    if _fast is not None:
+        rows, keyless = _scan_fast(data, first_line, result, src, project, fallback_session, lookup)
+    else:
+        rows, keyless = _scan(data, first_line, result, src, project, fallback_session, lookup)
+    for n, d in keyless:
+        row = _row(d, None, n, src, project, fallback_session, lookup, result.problems)
+        if row is not None:
+            rows.append(row)
+    result.rows = rows
+    if not options.get("compact"):
+        result.records = [UsageRecord(*row) for row in rows]
+        result.rows = []
+    result.problems.sort(key=lambda p: p.line)
+    return result
+
+
+def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tuple[str, int] | None:
+    """A decoded line's dedup key and rank if it is a billed request with a message.id; else None
+    (not a request, skipped and counted, or kept in `keyless` to be stored as it is)."""
+    m = d.message
+    if d.type != "assistant" or m is None or m.usage is None:
+        return None  # e.g. a user line whose tool result reports a sub-agent's usage
+    if m.model == "<synthetic>":
+        common.skip(result, SKIP_SYNTHETIC)
+        return None
+    if d.isApiErrorMessage:
+        common.skip(result, SKIP_API_ERROR)
+        return None
+    if not m.id:
+        keyless.append((line_no, d))
+        return None
+    u = m.usage
+    # common.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
+    rank = ((u.input_tokens or 0) + (u.output_tokens or 0) + (u.cache_creation_input_tokens or 0)
+            + (u.cache_read_input_tokens or 0)) - (_SIDECHAIN if d.isSidechain else 0)
+    if not -_RANK_LIMIT <= rank < _RANK_LIMIT:  # absurd counts: a rank is a 64-bit int (as in _ccscan)
+        rank = _RANK_LIMIT - 1 if rank > 0 else -_RANK_LIMIT
+    return (f"{m.id}:{d.requestId}" if d.requestId else m.id), rank
+
+
+def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallback_session, lookup):
+    """The reference scan: (rows of the best copy of each request, keyless lines)."""
     # Streaming snapshots repeat most requests, so duplicates are collapsed on the decoded lines
     # (cheap) and only the winners are turned into records (timestamps, checks: the costly part).
     best: dict[str, tuple[int, int, Line]] = {}
@@ -96,23 +147,10 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
         except common.DECODE_ERRORS as exc:
             problems.append(LineProblem(src, line_no, common.decode_error(exc)))
             continue
-        m = d.message
-        if d.type != "assistant" or m is None or m.usage is None:
-            continue  # e.g. a user line whose tool result reports a sub-agent's usage
-        if m.model == "<synthetic>":
-            common.skip(result, SKIP_SYNTHETIC)
+        got = _candidate(d, result, keyless, line_no)
+        if got is None:
             continue
-        if d.isApiErrorMessage:
-            common.skip(result, SKIP_API_ERROR)
-            continue
-        if not m.id:
-            keyless.append((line_no, d))
-            continue
-        key = f"{m.id}:{d.requestId}" if d.requestId else m.id
-        u = m.usage
-        # common.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
-        rank = ((u.input_tokens or 0) + (u.output_tokens or 0) + (u.cache_creation_input_tokens or 0)
-                + (u.cache_read_input_tokens or 0)) - (_SIDECHAIN if d.isSidechain else 0)
+        key, rank = got
         old = best.get(key)
         if old is None:
             best[key] = (rank, line_no, d)
@@ -122,22 +160,41 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
                 best[key] = (rank, line_no, d)
 
     result.end_line = line_no - 1 + common.newlines(data, counted_to, len(data))
-    rows = result.rows
+    if dropped:
+        common.skip(result, SKIP_DUPLICATE, dropped)
+    rows = []
     for key, (_rank, n, d) in best.items():
         row = _row(d, key, n, src, project, fallback_session, lookup, problems)
         if row is not None:
             rows.append(row)
-    for n, d in keyless:
-        row = _row(d, None, n, src, project, fallback_session, lookup, problems)
-        if row is not None:
-            rows.append(row)
-    if not options.get("compact"):
-        result.records = [UsageRecord(*row) for row in rows]
-        result.rows = []
-    if dropped:
-        common.skip(result, SKIP_DUPLICATE, dropped)
-    problems.sort(key=lambda p: p.line)
-    return result
+    return rows, keyless
+
+
+def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, fallback_session, lookup):
+    """The same scan by the compiled `_ccscan`, which hands every line it is unsure of, and every
+    row that needs checking, to the reference code here (`slow`, `finish`)."""
+    keyless: list[tuple[int, Line]] = []
+    problems = result.problems
+    view = memoryview(data)
+
+    def slow(start: int, end: int, line_no: int) -> tuple[str, int] | None:
+        try:
+            d = _decode(view[start:end])
+        except common.DECODE_ERRORS as exc:
+            problems.append(LineProblem(src, line_no, common.decode_error(exc)))
+            return None
+        return _candidate(d, result, keyless, line_no)
+
+    def finish(start: int, end: int, line_no: int, key: str) -> tuple | None:
+        return _row(_decode(view[start:end]), key, line_no, src, project, fallback_session, lookup, problems)
+
+    rows, newlines, synthetic, api_errors, dropped = _fast.scan(
+        view, first_line, slow, finish, lookup, src, project, fallback_session)
+    result.end_line = first_line - 1 + newlines
+    for reason, n in ((SKIP_SYNTHETIC, synthetic), (SKIP_API_ERROR, api_errors), (SKIP_DUPLICATE, dropped)):
+        if n:
+            common.skip(result, reason, n)
+    return rows, keyless
 
 
 def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems) -> tuple | None:

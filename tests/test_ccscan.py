@@ -1,0 +1,240 @@
+"""The compiled transcript scanner gives exactly what the Python reference gives, line for line.
+
+It is a fast path only: anything it is unsure of goes back to the reference. These tests compare
+the two on the samples, on a generated tree, on hand-made edge cases for each of its decisions,
+and on thousands of randomly damaged lines.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner.usage import claude_code, detect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    claude_code._fast is None and shutil.which("cc") is None,
+    reason="the compiled scanner is not built here (no C compiler)",
+)
+
+
+def test_the_extension_is_built_where_a_compiler_is():
+    assert claude_code._fast is not None, "planner.usage._ccscan did not build: see setup.py"
+
+
+def resolve(model: str) -> str | None:
+    return model.upper() if model.startswith("claude") else None
+
+
+def both(path: Path, monkeypatch, **options):
+    """(compiled, reference) results for one file, as comparable tuples."""
+
+    def run():
+        r = claude_code.parse(path, resolve=resolve, options={"compact": True, **options})
+        return r.rows, r.problems, r.skipped, r.end_line, r.end_offset
+
+    fast = run()
+    with monkeypatch.context() as m:
+        m.setattr(claude_code, "_fast", None)
+        reference = run()
+    return fast, reference
+
+
+def assert_same(path: Path, monkeypatch, **options):
+    fast, reference = both(path, monkeypatch, **options)
+    assert fast[0] == reference[0], f"{path}: rows differ"
+    assert fast[1:] == reference[1:], f"{path}: problems, skips or end differ"
+    return fast
+
+
+def test_samples_and_a_generated_tree(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("bench_gen_cc", ROOT / "bench" / "gen_claude_code.py")
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    assert gen.main(["--lines", "3000", "--seed", "11", "--out", str(tmp_path), "--quiet"]) == 0
+    files = [f for f in detect.walk(str(tmp_path)) if f.endswith(".jsonl")]
+    files += [str(p) for p in (ROOT / "sample_logs").rglob("*.jsonl") if "claude" in str(p)]
+    rows = 0
+    for f in files:
+        rows += len(assert_same(Path(f), monkeypatch)[0])
+    assert len(files) > 10 and rows > 300
+
+
+def line(**over) -> dict:
+    d = {"parentUuid": "p", "isSidechain": False, "sessionId": "s-1",
+         "message": {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+                     "content": [{"type": "text", "text": "a \"quoted\" \\ text\twith é and \u2603"}],
+                     "usage": {"input_tokens": 3, "cache_creation_input_tokens": 100, "cache_read_input_tokens": 200,
+                               "output_tokens": 40, "service_tier": "standard",
+                               "cache_creation": {"ephemeral_5m_input_tokens": 60, "ephemeral_1h_input_tokens": 40}}},
+         "requestId": "req_1", "type": "assistant", "uuid": "u", "timestamp": "2026-11-01T10:00:05.123Z"}
+    for path, value in over.items():
+        *parents, last = path.split("__")
+        node = d
+        for p in parents:
+            node = node[p]
+        if value is DELETE:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return d
+
+
+DELETE = object()
+
+# Each case is one line's JSON text; the file holds it between two ordinary requests.
+CASES = {
+    "ordinary": json.dumps(line()),
+    "escaped id": json.dumps(line(message__id="msg_\\u0031")).replace("msg_\\\\u0031", "msg_\\u0031"),
+    "escaped key": json.dumps(line()).replace('"type": "assistant"', '"typ\\u0065": "assistant"'),
+    "non-ASCII model": json.dumps(line(message__model="claude-sonnet-4-6é"), ensure_ascii=False),
+    "no requestId": json.dumps(line(requestId=DELETE)),
+    "null requestId": json.dumps(line(requestId=None)),
+    "empty requestId": json.dumps(line(requestId="")),
+    "no message id": json.dumps(line(message__id=DELETE)),
+    "empty message id": json.dumps(line(message__id="")),
+    "synthetic": json.dumps(line(message__model="<synthetic>")),
+    "api error": json.dumps(line(isApiErrorMessage=True)),
+    "api error false": json.dumps(line(isApiErrorMessage=False)),
+    "user line reporting usage": json.dumps(line(type="user")),
+    "no type": json.dumps(line(type=DELETE)),
+    "null message": json.dumps({"type": "assistant", "message": None, "usage": 1}),
+    "null usage": json.dumps(line(message__usage=None)),
+    "sidechain": json.dumps(line(isSidechain=True, message__id="msg_side")),
+    "null sidechain": json.dumps(line(isSidechain=None, message__id="msg_ns")),
+    "string sidechain": json.dumps(line(isSidechain="yes")),
+    "negative count": json.dumps(line(message__usage__output_tokens=-5)),
+    "float count": json.dumps(line(message__usage__output_tokens=5.0)),
+    "exponent count": json.dumps(line()).replace('"output_tokens": 40', '"output_tokens": 4e1'),
+    "huge count": json.dumps(line(message__usage__output_tokens=10**19)),
+    "19-digit count": json.dumps(line(message__usage__output_tokens=9999999999999999999)),
+    "18-digit count": json.dumps(line(message__usage__output_tokens=999999999999999999)),
+    "absurd count": json.dumps(line(message__usage__output_tokens=10**9 + 1)),
+    "count as string": json.dumps(line(message__usage__output_tokens="40")),
+    "null input": json.dumps(line(message__usage__input_tokens=None)),
+    "no input": json.dumps(line(message__usage__input_tokens=DELETE)),
+    "openai usage": json.dumps(line(message__usage={"prompt_tokens": 100, "completion_tokens": 5,
+                                                    "prompt_tokens_details": {"cached_tokens": 40}})),
+    "no split": json.dumps(line(message__usage__cache_creation=DELETE)),
+    "null split": json.dumps(line(message__usage__cache_creation={"ephemeral_5m_input_tokens": None})),
+    "web search": json.dumps(line(message__usage__server_tool_use={"web_search_requests": 3, "web_fetch_requests": 1})),
+    "tier speed geo": json.dumps(line(message__usage__service_tier="priority", message__usage__speed="fast",
+                                      message__usage__inference_geo="us")),
+    "empty geo and tier": json.dumps(line(message__usage__service_tier="", message__usage__inference_geo="")),
+    "no timestamp": json.dumps(line(timestamp=DELETE)),
+    "seconds timestamp": json.dumps(line(timestamp="2026-11-01T10:00:05Z")),
+    "offset timestamp": json.dumps(line(timestamp="2026-11-01T10:00:05.123+02:00")),
+    "leap second": json.dumps(line(timestamp="2026-12-31T23:59:60.500Z")),
+    "bad date": json.dumps(line(timestamp="2026-02-30T10:00:05.123Z")),
+    "leap day": json.dumps(line(timestamp="2028-02-29T10:00:05.123Z")),
+    "no model": json.dumps(line(message__model=DELETE)),
+    "no session": json.dumps(line(sessionId=DELETE)),
+    "duplicate key": json.dumps(line()).replace('"requestId": "req_1"', '"requestId": "req_1", "requestId": "req_9"'),
+    "duplicate unknown key": json.dumps(line()).replace('"uuid": "u"', '"uuid": "u", "uuid": "v"'),
+    "whitespace": " " + json.dumps(line(), indent=None, separators=(" , ", " : ")) + " \r",
+    "trailing characters": json.dumps(line()) + "x",
+    "control character": json.dumps(line()).replace("text\\t", "text\t"),
+    "bad escape": json.dumps(line()).replace("\\\\ text", "\\q text"),
+    "lone surrogate": json.dumps(line()).replace("\\u2603", "\\ud800"),
+    "surrogate pair": json.dumps(line()).replace("\\u2603", "\\ud83d\\ude00"),
+    "invalid UTF-8 in content": json.dumps(line()).replace("\\u2603", "\xff"),
+    "trailing comma": json.dumps(line()).replace('"uuid": "u"', '"uuid": "u",'),
+    "leading zero": json.dumps(line()).replace('"output_tokens": 40', '"output_tokens": 040'),
+    "big skipped numbers": json.dumps(line(extra=[1e300, -0.5, 12345678901234567890123, 0])),
+    "deep nesting": json.dumps(line(extra=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])),
+    "usage twice": json.dumps(line(extra={"usage": {"input_tokens": 1}})),
+    "not an object": '["usage"]',
+    "truncated": json.dumps(line())[:-30],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_decision_matches_the_reference(case, tmp_path, monkeypatch):
+    text = CASES[case]
+    before = json.dumps(line(message__id="msg_a", requestId="req_a"))
+    after = json.dumps(line(message__id="msg_z", requestId="req_z", message__usage__output_tokens=1))
+    p = tmp_path / "projects" / "-p" / "s.jsonl"
+    p.parent.mkdir(parents=True)
+    p.write_bytes(f"{before}\n{text}\n{after}\n".encode("utf-8", "surrogateescape"))
+    rows, problems, skipped, end_line, _ = assert_same(p, monkeypatch)
+    assert end_line == 3
+    assert [r[18] for r in rows][0] == 1  # the neighbours are never lost
+    assert "msg_z:req_z" in [r[19] for r in rows]
+
+
+def test_streaming_copies_and_sidechain_replays_collapse_the_same_way(tmp_path, monkeypatch):
+    lines = []
+    for i in range(50):
+        for out in (1, 7, 30 + i):  # streaming snapshots: the last one is the largest
+            lines.append(json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", message__usage__output_tokens=out)))
+        if i % 3 == 0:  # a sub-agent replay, larger, which must still lose to the main copy
+            lines.append(json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", isSidechain=True,
+                                         message__usage__output_tokens=999)))
+        if i % 5 == 0:  # a copy the compiled scanner leaves to the reference (an escaped id)
+            lines.append(json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", message__usage__output_tokens=500))
+                         .replace(f'"m{i}"', '"' + "".join(f"\\u{ord(c):04x}" for c in f"m{i}") + '"'))
+    p = tmp_path / "projects" / "-p" / "s.jsonl"
+    p.parent.mkdir(parents=True)
+    p.write_text("\n".join(lines) + "\n")
+    rows = assert_same(p, monkeypatch)[0]
+    assert len(rows) == 50
+    outs = {r[19]: r[7] for r in rows}
+    assert outs["m0:r0"] == 500 and outs["m1:r1"] == 31 and outs["m3:r3"] == 33 and not any(r[20] for r in rows)
+
+
+_NOISE = [b'"', b"\\", b"{", b"}", b"[", b"]", b",", b":", b"0", b"7", b"-", b".", b"e", b"\x01", b"\xff",
+          b" ", b"n", b"null", b"\\u", b"\\ud83d", b'"usage"', b"\n"]
+
+
+def test_randomly_damaged_lines_match_the_reference(tmp_path, monkeypatch):
+    rnd = random.Random(20261123)
+    good = [json.dumps(line(message__id=f"msg_{i}", requestId=f"req_{i % 40}", isSidechain=i % 7 == 0,
+                            message__usage__output_tokens=i), separators=(",", ":")).encode()
+            for i in range(120)]
+    p = tmp_path / "projects" / "-p" / "s.jsonl"
+    p.parent.mkdir(parents=True)
+    checked = 0
+    for round_ in range(150):
+        lines = []
+        for raw in rnd.sample(good, 40):
+            b = bytearray(raw)
+            for _ in range(rnd.choice((0, 1, 1, 2, 3))):
+                at = rnd.randrange(len(b))
+                op = rnd.random()
+                if op < 0.45:
+                    b[at:at + 1] = rnd.choice(_NOISE)
+                elif op < 0.7:
+                    b.insert(at, rnd.choice(_NOISE)[0])
+                elif op < 0.85:
+                    del b[at:at + rnd.randint(1, 12)]
+                else:
+                    n = rnd.randint(1, 20)
+                    b[at:at] = b[at:at + n]
+            lines.append(bytes(b))
+        p.write_bytes(b"\n".join(lines) + b"\n")
+        assert_same(p, monkeypatch)
+        checked += len(lines)
+    assert checked == 6000
+
+
+def test_incremental_reads_number_lines_the_same_way(tmp_path, monkeypatch):
+    p = tmp_path / "projects" / "-p" / "s.jsonl"
+    p.parent.mkdir(parents=True)
+    first = "\n".join(json.dumps(line(message__id=f"m{i}")) for i in range(5)) + "\n"
+    p.write_text(first + json.dumps(line(message__id="m9")) + "\n")
+    r = claude_code.parse(p, start_offset=len(first.encode()), resolve=resolve,
+                          options={"compact": True, "start_line": 5})
+    with monkeypatch.context() as m:
+        m.setattr(claude_code, "_fast", None)
+        ref = claude_code.parse(p, start_offset=len(first.encode()), resolve=resolve,
+                                options={"compact": True, "start_line": 5})
+    assert r.rows == ref.rows and r.end_line == ref.end_line == 6 and r.rows[0][18] == 6
