@@ -28,6 +28,7 @@ import sqlite3
 import struct
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -116,6 +117,15 @@ _REPLACE_SHORT = (
     "ptok=?10, project=?11, session=?12, workspace=NULL, api_key=NULL, source_id=?13, line=?14, main=?15, bucket_s=0 "
     "WHERE key=?1 AND (main, input+cw5+cw1h+cread+output) < (?15, ?4+?5+?6+?7+?8)"
 )
+# A file's import state; its counts add up over appends (?15: read from the start, so they restart).
+_UPSERT_SOURCE = (
+    "INSERT INTO sources(id, path, fmt, dev, ino, size, mtime_ns, offset, lines, head, records, bad_lines, skipped, last_import) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET fmt=excluded.fmt, dev=excluded.dev, "
+    "ino=excluded.ino, size=excluded.size, mtime_ns=excluded.mtime_ns, offset=excluded.offset, lines=excluded.lines, "
+    "head=excluded.head, records=CASE WHEN ?15 THEN excluded.records ELSE records + excluded.records END, "
+    "bad_lines=CASE WHEN ?15 THEN excluded.bad_lines ELSE bad_lines + excluded.bad_lines END, "
+    "skipped=CASE WHEN ?15 THEN excluded.skipped ELSE skipped + excluded.skipped END, last_import=excluded.last_import"
+)
 _INSERT_BILLED = "INSERT OR REPLACE INTO billed VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
@@ -124,17 +134,49 @@ def band_sql(thresholds: Sequence[int]) -> str:
     return " + ".join(f"(ptok > {int(t)})" for t in thresholds) or "0"
 
 
-def _slots_sql(thresholds: Sequence[int], since_id: bool) -> str:
-    """Sum usage rows (all, or those with id > ?) into slots, adding to what a slot holds."""
+# Adds a slot's sums to what it holds (for slots summed from new rows, by SQL or by the workers).
+_SLOT_ADD = (
+    "ON CONFLICT(slot, dim, band) DO UPDATE SET requests = requests + excluded.requests, "
+    "input = input + excluded.input, cw5 = cw5 + excluded.cw5, cw1h = cw1h + excluded.cw1h, "
+    "cread = cread + excluded.cread, output = output + excluded.output, web = web + excluded.web"
+)
+_INSERT_SLOTS = f"INSERT INTO slots VALUES (?,?,?,?,?,?,?,?,?,?) {_SLOT_ADD}"
+
+
+def _slots_sql(thresholds: Sequence[int], id_range: bool) -> str:
+    """Sum usage rows (all, or those with lo < id <= hi) into slots, adding to what a slot holds."""
     return (
         f"INSERT INTO slots SELECT * FROM (SELECT ts_ms / {SLOT_MS}, dim, {band_sql(thresholds)} AS b, sum(requests), "
         "sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web) FROM usage "
-        + ("WHERE id > ? " if since_id else "")
-        + f"GROUP BY ts_ms / {SLOT_MS}, dim, b) WHERE true ON CONFLICT(slot, dim, band) DO UPDATE SET "
-        "requests = requests + excluded.requests, input = input + excluded.input, cw5 = cw5 + excluded.cw5, "
-        "cw1h = cw1h + excluded.cw1h, cread = cread + excluded.cread, output = output + excluded.output, "
-        "web = web + excluded.web"
+        + ("WHERE id > ? AND id <= ? " if id_range else "")
+        + f"GROUP BY ts_ms / {SLOT_MS}, dim, b) WHERE true {_SLOT_ADD}"
     )
+
+
+def _slot_sums(rows: list[tuple], thresholds: Sequence[int]) -> list[tuple]:
+    """A file's usage rows summed per (slot, dim, band), as slots rows: what _slots_sql would add
+    for them. Done in the parse workers; the importing process only hands them to SQLite."""
+    th = sorted(thresholds)
+    sums: dict[tuple, list[int]] = {}
+    for r in rows:
+        if len(r) == 15:  # short: requests 1, ptok at 9
+            k = (r[1] // SLOT_MS, r[2], bisect_left(th, r[9]))  # band: thresholds the prompt is over
+            n = 1
+        else:
+            k = (r[1] // SLOT_MS, r[2], bisect_left(th, r[10]))
+            n = r[9]
+        v = sums.get(k)
+        if v is None:
+            sums[k] = [n, r[3], r[4], r[5], r[6], r[7], r[8]]
+        else:
+            v[0] += n
+            v[1] += r[3]
+            v[2] += r[4]
+            v[3] += r[5]
+            v[4] += r[6]
+            v[5] += r[7]
+            v[6] += r[8]
+    return [(*k, *v) for k, v in sums.items()]
 
 
 _I64 = struct.Struct(">q").unpack
@@ -259,6 +301,7 @@ class MinuteRow:
 # --- parsing (runs in worker processes) ---------------------------------------------------------
 
 _RESOLVE: Callable[[str], str | None] | None = None
+_SLOT_BANDS: list[int] | None = None  # the catalog's band thresholds: workers sum each file's slots
 _IN_WORKER = False  # set in the parse workers: rows cross the process boundary as one msgpack blob
 
 
@@ -267,9 +310,10 @@ def _mark_worker() -> None:
     _IN_WORKER = True
 
 
-def _set_resolver(resolve: Callable[[str], str | None] | None) -> None:
-    global _RESOLVE
+def _set_resolver(resolve: Callable[[str], str | None] | None, bands: list[int] | None = None) -> None:
+    global _RESOLVE, _SLOT_BANDS
     _RESOLVE = resolve
+    _SLOT_BANDS = bands
 
 
 def dim_of(model_raw: str, model: str | None, tier: str, geo: str | None, speed: str) -> int:
@@ -342,6 +386,7 @@ class _Parsed:
     bytes_read: int = 0
     unpriced: set[str] = field(default_factory=set)
     dims: dict = field(default_factory=dict)  # (model_raw, model, tier, geo, speed) -> dims.id
+    slots: list[tuple] | None = None  # the rows summed per slot (_slot_sums), when the import keeps slots
     blob: bytes = b""  # the rows as msgpack, from a worker (less main-process CPU than unpickling tuples)
     n_rows: int = 0
     vanished: str = ""
@@ -408,6 +453,8 @@ def _parse(task: _Task) -> _Parsed:
     out.end_line = result.end_line
     out.bytes_read = result.bytes_read
     out.n_rows = len(rows)
+    if _SLOT_BANDS is not None and rows:
+        out.slots = _slot_sums(rows, _SLOT_BANDS)
     if _IN_WORKER:
         out.task = None
         if rows:
@@ -624,9 +671,11 @@ class Store:
                 progress(ImportProgress(state["files"], len(todo), state["bytes"], total_bytes, state["records"], current))
 
         report()
+        self._sources_pending: list[tuple] = []  # sources rows of the open transaction
         self._dims_stored: set[int] = set()  # dims rows written by this import (a handful; skip the rest)
         self._import_time = datetime.now(timezone.utc).isoformat(timespec="seconds")  # sources.last_import
-        results = self._parsed(todo, resolve, total_bytes, workers)
+        bands = catalog.band_thresholds() if catalog is not None else None
+        results = self._parsed(todo, resolve, bands, total_bytes, workers)
         pending_rows = 0
         pending_files = 0
         conn = self.conn
@@ -635,7 +684,7 @@ class Store:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             conn.execute("BEGIN IMMEDIATE")
-            self._slots_begin(catalog)
+            self._slots_begin(bands)
             for parsed in results:
                 if cancel is not None and cancel.is_set():
                     summary.cancelled = True
@@ -647,13 +696,11 @@ class Store:
                 pending_rows += parsed.n_rows
                 pending_files += 1
                 if pending_rows >= TXN_ROWS or pending_files >= TXN_FILES:
-                    self._slots_update()
-                    conn.execute("COMMIT")
+                    self._commit()
                     conn.execute("BEGIN IMMEDIATE")
                     pending_rows = pending_files = 0
                 report(parsed.task.path)
-            self._slots_update()
-            conn.execute("COMMIT")
+            self._commit()
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -742,14 +789,14 @@ class Store:
                                   st.st_size, known=prev is not None))
         return plan, skipped
 
-    def _parsed(self, todo: list[_Task], resolve, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
+    def _parsed(self, todo: list[_Task], resolve, bands, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
         """Parsed files in plan order: in this process for small jobs, else in forked workers (they
         inherit the plan and the catalog's resolver; only the results cross processes)."""
         if not todo:
             return iter(())
         import multiprocessing as mp
 
-        _set_resolver(resolve)
+        _set_resolver(resolve, bands)
         n = workers if workers is not None else min(os.cpu_count() or 1, 4)
         if n <= 1 or total_bytes < POOL_MIN_BYTES or len(todo) < 2 or "fork" not in mp.get_all_start_methods():
             return (_parse(t) for t in todo)
@@ -773,12 +820,36 @@ class Store:
 
     # --- slots (usage summed per 15 minutes), kept in step with the rows -----------------------
 
-    def _slots_begin(self, catalog: Any) -> None:
+    def _slots_begin(self, bands: list[int] | None) -> None:
         """At an import's start (in its first transaction): what the slots were built with."""
-        self._slot_bands = catalog.band_thresholds() if catalog is not None else None
+        self._slot_bands = bands
         built = self.conn.execute("SELECT value FROM meta WHERE key = 'slot_bands'").fetchone()
-        self._slots_full = self._slot_bands is None or built is None or built[0] != json.dumps(self._slot_bands)
-        self._slots_from = self.conn.execute("SELECT coalesce(max(id), 0) FROM usage").fetchone()[0]
+        stale = bands is None or built is None or built[0] != json.dumps(bands)
+        self._slots_from = self._max_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM usage").fetchone()[0]
+        # Stale slots over stored rows are rebuilt; with no rows yet there is nothing to rebuild.
+        self._slots_full = stale and self._slots_from > 0
+        self._slots_new = stale and not self._slots_full
+        self._slots_pending: list[tuple] = []  # the workers' sums of files whose rows all went in
+        self._slot_ranges: list[tuple[int, int]] = []  # ids (lo, hi] of files whose rows partly went in
+
+    def _slots_added(self, parsed: _Parsed, rows: int, new: int) -> None:
+        """After a file's rows went in (none replaced): account for them in the slots."""
+        if self._slot_bands is None or self._slots_full or not new:
+            return
+        lo = self._max_id
+        self._max_id += new  # ids are given in order from max(id) + 1 (checked at the commit)
+        if new == rows and parsed.slots is not None:
+            self._slots_pending += parsed.slots  # SQLite adds up those of the same slot (_SLOT_ADD)
+        else:  # some were duplicates that lost: sum the ones stored
+            self._slot_ranges.append((lo, self._max_id))
+
+    def _commit(self) -> None:
+        """Close the import's current transaction: the files' import state, their slots, COMMIT."""
+        if self._sources_pending:
+            self.conn.executemany(_UPSERT_SOURCE, self._sources_pending)
+            self._sources_pending = []
+        self._slots_update()
+        self.conn.execute("COMMIT")
 
     def _slots_update(self) -> None:
         """Before each commit: add the rows appended since the last one to their slots, or rebuild
@@ -787,14 +858,24 @@ class Store:
         if self._slot_bands is None:  # no catalog, no bands: readers go to the rows until an import has one
             conn.execute("DELETE FROM meta WHERE key = 'slot_bands'")
             return
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM usage").fetchone()[0]
         if self._slots_full:
             conn.execute("DELETE FROM slots")
             conn.execute(_slots_sql(self._slot_bands, False))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('slot_bands', ?)", (json.dumps(self._slot_bands),))
-            self._slots_full = False
         else:
-            conn.execute(_slots_sql(self._slot_bands, True), (self._slots_from,))
-        self._slots_from = conn.execute("SELECT coalesce(max(id), 0) FROM usage").fetchone()[0]
+            if self._slots_new:
+                conn.execute("DELETE FROM slots")  # built with other bands, over rows since deleted
+            if top != self._max_id:  # ids not given as expected: sum every row of this transaction
+                self._slots_pending, self._slot_ranges = [], [(self._slots_from, top)]
+            conn.executemany(_INSERT_SLOTS, self._slots_pending)
+            sql = _slots_sql(self._slot_bands, True)
+            for lo_hi in self._slot_ranges:
+                conn.execute(sql, lo_hi)
+        if self._slots_full or self._slots_new:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('slot_bands', ?)", (json.dumps(self._slot_bands),))
+        self._slots_full = self._slots_new = False
+        self._slots_pending, self._slot_ranges = [], []
+        self._slots_from = self._max_id = top
 
     def slots_for(self, thresholds: Sequence[int]) -> bool:
         """Whether the slots table holds the usage rows summed with these band thresholds."""
@@ -859,6 +940,7 @@ class Store:
             res.duplicate = len(rows) - res.new - res.replaced
             if res.replaced:
                 self._slots_full = True  # rows changed in place: rebuild the slots at the commit
+            self._slots_added(parsed, len(rows), res.new)
         if parsed.billed:
             conn.executemany(_INSERT_BILLED, parsed.billed)
             res.new += len(parsed.billed)
@@ -876,16 +958,9 @@ class Store:
         else:
             end_offset, end_line = parsed.end_offset, parsed.end_line
         skipped_n = sum(parsed.skipped.values())
-        conn.execute(
-            "INSERT INTO sources(id, path, fmt, dev, ino, size, mtime_ns, offset, lines, head, records, bad_lines, skipped, last_import) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET fmt=excluded.fmt, dev=excluded.dev, "
-            "ino=excluded.ino, size=excluded.size, mtime_ns=excluded.mtime_ns, offset=excluded.offset, lines=excluded.lines, "
-            "head=excluded.head, records=CASE WHEN ?15 THEN excluded.records ELSE records + excluded.records END, "
-            "bad_lines=CASE WHEN ?15 THEN excluded.bad_lines ELSE bad_lines + excluded.bad_lines END, "
-            "skipped=CASE WHEN ?15 THEN excluded.skipped ELSE skipped + excluded.skipped END, last_import=excluded.last_import",
+        self._sources_pending.append(  # written with the others of its transaction (_commit)
             (t.source_id, t.path, fmt, *ident, end_offset, end_line, head, res.new + res.replaced, res.bad,
-             skipped_n, self._import_time, 1 if (reread or t.start_offset == 0) else 0),
-        )
+             skipped_n, self._import_time, 1 if (reread or t.start_offset == 0) else 0))
         return res
 
 
