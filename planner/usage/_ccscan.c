@@ -439,6 +439,7 @@ typedef struct {
     int64_t rank, line;
     Py_ssize_t start, end;
     int slow; /* read by the reference (`slow`): its row comes from `finish` */
+    Fields f; /* the best copy's fields (their spans point into the scanned buffer) */
 } Entry;
 
 typedef struct {
@@ -706,6 +707,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             e->start = start - data;
             e->end = stop - data;
             e->slow = slow;
+            if (!slow) e->f = f;
         }
         if (!is_new) dropped++;
     }
@@ -723,12 +725,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         PyObject *row = NULL;
         int defer = 1;
         if (!e->slow) {
-            if (read_line(data + e->start, data + e->end, &f)) {
-                PyErr_SetString(PyExc_RuntimeError, "a line read once could not be read again");
-                Py_DECREF(key);
-                goto done;
-            }
-            row = fast_row(&x, &f, key, e->line, &defer);
+            row = fast_row(&x, &e->f, key, e->line, &defer);
             if (row == NULL && !defer) { Py_DECREF(key); goto done; }
         }
         if (defer) {
