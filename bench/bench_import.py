@@ -172,12 +172,26 @@ def main(argv: list[str] | None = None) -> int:
         res["ccusage_by_model"] = cc
         res["ccusage_explained"] = explain_ccusage(reqs, extra, cc)
 
+    before = a.work / "before-append.db"  # the store as the append finds it (copied back for each run)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(before) + suffix).unlink(missing_ok=True)
+        if Path(str(db) + suffix).exists():
+            shutil.copy2(str(db) + suffix, str(before) + suffix)
     gen = subprocess.run([sys.executable, str(harness.BENCH / "gen_claude_code.py"), "--append-percent", "1", "--out", str(tree), "--quiet"],
                          check=True, capture_output=True, text=True)
     res["appended"] = json.loads(gen.stdout)
-    incr = planner("import", projects, db=db)
+    # The median of 3 incremental imports, each from a copy of the store as it was before the append.
+    incr_runs = []
+    for _ in range(3):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+            if Path(str(before) + suffix).exists():
+                shutil.copy2(str(before) + suffix, str(db) + suffix)
+        incr_runs.append(planner("import", projects, db=db))
+    walls = sorted(r.wall_s for r in incr_runs)
     rep_after = planner("report", "--format", "json", "--by", "model", db=db)
-    res["planner"]["incremental_import_1pct"] = {"wall_s": incr.wall_s, "rss_mb": incr.rss_mb}
+    res["planner"]["incremental_import_1pct"] = {"wall_s": walls[1], "rss_mb": max(r.rss_mb for r in incr_runs),
+                                                 "runs_s": walls}
     grown = json.loads((tree / ".bench-manifest.json").read_text())["models"]
     res["check_after_append_vs_generator"] = compare_planner(report_by_model(rep_after), grown, with_cost=False)
 

@@ -238,3 +238,13 @@ def test_incremental_reads_number_lines_the_same_way(tmp_path, monkeypatch):
         ref = claude_code.parse(p, start_offset=len(first.encode()), resolve=resolve,
                                 options={"compact": True, "start_line": 5})
     assert r.rows == ref.rows and r.end_line == ref.end_line == 6 and r.rows[0][18] == 6
+
+
+def test_the_reference_can_be_forced_from_the_environment():
+    import os
+    import subprocess
+
+    code = "from planner.usage import claude_code; print(claude_code._fast is None)"
+    env = {**os.environ, "PLANNER_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
