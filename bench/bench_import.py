@@ -54,6 +54,14 @@ def run_ccusage(tree: Path) -> tuple[harness.Run, dict]:
     return run, {"models": per_model, "unpriced": data["totals"].get("unpricedModels", [])}
 
 
+def copy_db(src: Path, dst: Path) -> None:
+    """Replace the SQLite database dst (and its WAL files) with a copy of src."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(dst) + suffix).unlink(missing_ok=True)
+        if Path(str(src) + suffix).exists():
+            shutil.copy2(str(src) + suffix, str(dst) + suffix)
+
+
 def planner(*args: str, db: Path) -> harness.Run:
     return harness.timed([*harness.PLANNER, *args, "--db", str(db)])
 
@@ -173,20 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         res["ccusage_explained"] = explain_ccusage(reqs, extra, cc)
 
     before = a.work / "before-append.db"  # the store as the append finds it (copied back for each run)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(before) + suffix).unlink(missing_ok=True)
-        if Path(str(db) + suffix).exists():
-            shutil.copy2(str(db) + suffix, str(before) + suffix)
+    copy_db(db, before)
     gen = subprocess.run([sys.executable, str(harness.BENCH / "gen_claude_code.py"), "--append-percent", "1", "--out", str(tree), "--quiet"],
                          check=True, capture_output=True, text=True)
     res["appended"] = json.loads(gen.stdout)
     # The median of 3 incremental imports, each from a copy of the store as it was before the append.
     incr_runs = []
     for _ in range(3):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-            if Path(str(before) + suffix).exists():
-                shutil.copy2(str(before) + suffix, str(db) + suffix)
+        copy_db(before, db)
         incr_runs.append(planner("import", projects, db=db))
     walls = sorted(r.wall_s for r in incr_runs)
     rep_after = planner("report", "--format", "json", "--by", "model", db=db)

@@ -34,11 +34,12 @@ def resolve(model: str) -> str | None:
     return model.upper() if model.startswith("claude") else None
 
 
-def both(path: Path, monkeypatch, **options):
+def both(path: Path, monkeypatch, start_offset: int = 0, **options):
     """(compiled, reference) results for one file, as comparable tuples."""
 
     def run():
-        r = claude_code.parse(path, resolve=resolve, options={"compact": True, **options})
+        r = claude_code.parse(path, start_offset=start_offset, resolve=resolve,
+                              options={"compact": True, **options})
         return r.rows, r.problems, r.skipped, r.end_line, r.end_offset
 
     fast = run()
@@ -48,8 +49,8 @@ def both(path: Path, monkeypatch, **options):
     return fast, reference
 
 
-def assert_same(path: Path, monkeypatch, **options):
-    fast, reference = both(path, monkeypatch, **options)
+def assert_same(path: Path, monkeypatch, start_offset: int = 0, **options):
+    fast, reference = both(path, monkeypatch, start_offset, **options)
     assert fast[0] == reference[0], f"{path}: rows differ"
     assert fast[1:] == reference[1:], f"{path}: problems, skips or end differ"
     return fast
@@ -231,13 +232,8 @@ def test_incremental_reads_number_lines_the_same_way(tmp_path, monkeypatch):
     p.parent.mkdir(parents=True)
     first = "\n".join(json.dumps(line(message__id=f"m{i}")) for i in range(5)) + "\n"
     p.write_text(first + json.dumps(line(message__id="m9")) + "\n")
-    r = claude_code.parse(p, start_offset=len(first.encode()), resolve=resolve,
-                          options={"compact": True, "start_line": 5})
-    with monkeypatch.context() as m:
-        m.setattr(claude_code, "_fast", None)
-        ref = claude_code.parse(p, start_offset=len(first.encode()), resolve=resolve,
-                                options={"compact": True, "start_line": 5})
-    assert r.rows == ref.rows and r.end_line == ref.end_line == 6 and r.rows[0][18] == 6
+    rows, _problems, _skipped, end_line, _end = assert_same(p, monkeypatch, len(first.encode()), start_line=5)
+    assert end_line == 6 and [r[18] for r in rows] == [6]
 
 
 def test_the_reference_can_be_forced_from_the_environment():
