@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+import harness
 
 TARGET_S = 1.0
 
@@ -37,11 +37,22 @@ def once(db: Path, catalog) -> dict:
     rolled = demand.store_peaks(store, catalog)  # what the dashboard uses: true rolling 60 s maxima
     t5 = time.perf_counter()
     store.close()
-    if {g: (d.rpm, d.itpm, d.otpm) for g, d in minute.items()} != {g: (d.rpm, d.itpm, d.otpm) for g, d in peaks.items()}:
+    if {g: (d.rpm, d.itpm, d.otpm) for g, d in minute.items()} != {
+        g: (d.rpm, d.itpm, d.otpm) for g, d in peaks.items()
+    }:
         raise SystemExit("store_peaks(rolling=False) differs from peaks(minute_series)")
-    return {"open_s": t1 - t0, "minute_series_s": t2 - t1, "peaks_s": t3 - t2, "slow_path_s": t3 - t1,
-            "store_peaks_minutes_s": t4 - t3, "store_peaks_rolling_s": t5 - t4, "total_s": (t1 - t0) + (t5 - t4),
-            "minute_rows": len(rows), "groups": sorted(peaks), "peaks": rolled}
+    return {
+        "open_s": t1 - t0,
+        "minute_series_s": t2 - t1,
+        "peaks_s": t3 - t2,
+        "slow_path_s": t3 - t1,
+        "store_peaks_minutes_s": t4 - t3,
+        "store_peaks_rolling_s": t5 - t4,
+        "total_s": (t1 - t0) + (t5 - t4),
+        "minute_rows": len(rows),
+        "groups": sorted(peaks),
+        "peaks": rolled,
+    }
 
 
 def describe(peaks: dict) -> list[tuple]:
@@ -50,7 +61,16 @@ def describe(peaks: dict) -> list[tuple]:
         for dim in ("rpm", "itpm", "otpm"):
             p = getattr(g, dim, None)
             if p is not None:
-                rows.append((group, dim, p.max, p.p99, p.p95, round(p.busiest_hour_avg, 1) if p.busiest_hour_avg is not None else None))
+                rows.append(
+                    (
+                        group,
+                        dim,
+                        p.max,
+                        p.p99,
+                        p.p95,
+                        round(p.busiest_hour_avg, 1) if p.busiest_hour_avg is not None else None,
+                    )
+                )
     return rows
 
 
@@ -61,20 +81,52 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if not a.db.exists():
         raise SystemExit(f"{a.db} not found: run bench/bench_import.py first")
-    from pricing import load_catalog
+    from planner.catalog import load_catalog
 
     catalog = load_catalog()
     runs = [once(a.db, catalog) for _ in range(a.repeat)]
-    med = {k: statistics.median(r[k] for r in runs) for k in ("open_s", "minute_series_s", "peaks_s", "slow_path_s", "store_peaks_minutes_s", "store_peaks_rolling_s", "total_s")}
-    res = {"machine": harness.machine(), "db": str(a.db), "db_mb": a.db.stat().st_size / 1e6, "minute_rows": runs[0]["minute_rows"],
-           "groups": runs[0]["groups"], "first_run": {k: runs[0][k] for k in med}, "median": med, "repeat": a.repeat,
-           "target": {"value": med["total_s"], "target": f"< {TARGET_S}", "met": med["total_s"] < TARGET_S},
-           "peaks": [dict(zip(("group", "dim", "max", "p99", "p95", "busiest_hour_avg"), r)) for r in describe(runs[0]["peaks"])]}
-    print(f"store {a.db} ({res['db_mb']:.0f} MB), {res['minute_rows']:,} minute rows, groups: {', '.join(res['groups'])}")
-    print(harness.table([(k.removesuffix("_s"), f"{runs[0][k]:.3f}", f"{med[k]:.3f}") for k in med], ("step", "first run s", f"median of {a.repeat} s")))
-    print("total = open + store_peaks_rolling (the dashboard's path: SQL per group and minute, then true rolling 60 s maxima);")
+    med = {
+        k: statistics.median(r[k] for r in runs)
+        for k in (
+            "open_s",
+            "minute_series_s",
+            "peaks_s",
+            "slow_path_s",
+            "store_peaks_minutes_s",
+            "store_peaks_rolling_s",
+            "total_s",
+        )
+    }
+    res = {
+        "machine": harness.machine(),
+        "db": str(a.db),
+        "db_mb": a.db.stat().st_size / 1e6,
+        "minute_rows": runs[0]["minute_rows"],
+        "groups": runs[0]["groups"],
+        "first_run": {k: runs[0][k] for k in med},
+        "median": med,
+        "repeat": a.repeat,
+        "target": {"value": med["total_s"], "target": f"< {TARGET_S}", "met": med["total_s"] < TARGET_S},
+        "peaks": [
+            dict(zip(("group", "dim", "max", "p99", "p95", "busiest_hour_avg"), r)) for r in describe(runs[0]["peaks"])
+        ],
+    }
+    print(
+        f"store {a.db} ({res['db_mb']:.0f} MB), {res['minute_rows']:,} minute rows, groups: {', '.join(res['groups'])}"
+    )
+    print(
+        harness.table(
+            [(k.removesuffix("_s"), f"{runs[0][k]:.3f}", f"{med[k]:.3f}") for k in med],
+            ("step", "first run s", f"median of {a.repeat} s"),
+        )
+    )
+    print(
+        "total = open + store_peaks_rolling (the dashboard's path: SQL per group and minute, then true rolling 60 s maxima);"
+    )
     print("slow_path = minute_series + peaks (clock minutes; equal to store_peaks_minutes, checked)")
-    print(f"target: demand peaks for all groups < {TARGET_S} s: {'met' if res['target']['met'] else 'MISSED'} ({med['total_s']:.3f} s)")
+    print(
+        f"target: demand peaks for all groups < {TARGET_S} s: {'met' if res['target']['met'] else 'MISSED'} ({med['total_s']:.3f} s)"
+    )
     print(harness.table(describe(runs[0]["peaks"]), ("group", "dim", "max", "p99", "p95", "busiest hour avg")))
     print(f"\nresults: {harness.save('demand', res)}")
     return 0 if res["target"]["met"] else 1

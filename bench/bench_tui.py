@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+import harness
 
 FIRST_FRAME_S = 1.5
 SWITCH_S = 0.150
@@ -37,7 +37,9 @@ def app_class():
     from textual.app import App
 
     mod = importlib.import_module("planner.tui.app")
-    found = [o for o in vars(mod).values() if isinstance(o, type) and issubclass(o, App) and o.__module__ == mod.__name__]
+    found = [
+        o for o in vars(mod).values() if isinstance(o, type) and issubclass(o, App) and o.__module__ == mod.__name__
+    ]
     if not found:
         raise SystemExit("no Textual App subclass in planner.tui.app")
     return found[0]
@@ -157,16 +159,35 @@ def main(argv: list[str] | None = None) -> int:
     for name, times in r["switches"].items():
         later = times[1:] or times
         worst = max(worst, *times)
-        rows.append((name, f"{times[0] * 1000:.0f}", f"{statistics.median(later) * 1000:.0f}", f"{max(times) * 1000:.0f}"))
-    res = {"machine": harness.machine(), "db": str(a.db), "size": SIZE, **r,
-           "targets": {"first_frame_s": {"value": r["first_frame_s"], "target": f"< {FIRST_FRAME_S}", "met": r["first_frame_s"] < FIRST_FRAME_S},
-                       "worst_switch_s": {"value": worst, "target": f"< {SWITCH_S}", "met": worst < SWITCH_S}}}
-    print(f"first frame ({r['first_screen']} with data), cold (nothing cached): {r['first_frame_s']:.3f} s  "
-          f"(target < {FIRST_FRAME_S} s: {'met' if res['targets']['first_frame_s']['met'] else 'MISSED'}); "
-          f"warm (store unchanged since the last open): {r['first_frame_warm_s']:.3f} s")
-    print(f"then idle (other screens composed in the background) after {r['settle_s']:.3f} s more; switches from there:")
+        rows.append(
+            (name, f"{times[0] * 1000:.0f}", f"{statistics.median(later) * 1000:.0f}", f"{max(times) * 1000:.0f}")
+        )
+    res = {
+        "machine": harness.machine(),
+        "db": str(a.db),
+        "size": SIZE,
+        **r,
+        "targets": {
+            "first_frame_s": {
+                "value": r["first_frame_s"],
+                "target": f"< {FIRST_FRAME_S}",
+                "met": r["first_frame_s"] < FIRST_FRAME_S,
+            },
+            "worst_switch_s": {"value": worst, "target": f"< {SWITCH_S}", "met": worst < SWITCH_S},
+        },
+    }
+    print(
+        f"first frame ({r['first_screen']} with data), cold (nothing cached): {r['first_frame_s']:.3f} s  "
+        f"(target < {FIRST_FRAME_S} s: {'met' if res['targets']['first_frame_s']['met'] else 'MISSED'}); "
+        f"warm (store unchanged since the last open): {r['first_frame_warm_s']:.3f} s"
+    )
+    print(
+        f"then idle (other screens composed in the background) after {r['settle_s']:.3f} s more; switches from there:"
+    )
     print(harness.table(rows, ("key (action)", "first visit ms", "later median ms", "worst ms")))
-    print(f"worst switch {worst * 1000:.0f} ms (target < {SWITCH_S * 1000:.0f} ms: {'met' if res['targets']['worst_switch_s']['met'] else 'MISSED'})")
+    print(
+        f"worst switch {worst * 1000:.0f} ms (target < {SWITCH_S * 1000:.0f} ms: {'met' if res['targets']['worst_switch_s']['met'] else 'MISSED'})"
+    )
     print(f"\nresults: {harness.save('tui', res)}")
     return 0 if all(t["met"] for t in res["targets"].values()) else 1
 

@@ -58,16 +58,20 @@ def main(argv: list[str]) -> int:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE r (key TEXT PRIMARY KEY, ts TEXT, model TEXT, inp INT, w5 INT, w1 INT, rd INT, out INT, side INT) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TABLE r (key TEXT PRIMARY KEY, ts TEXT, model TEXT, inp INT, w5 INT, w1 INT, rd INT, out INT, side INT) WITHOUT ROWID"
+    )
     dec = msgspec.json.Decoder(Line)
     stages = {"list": 0.0, "read": 0.0, "decode": 0.0, "insert": 0.0}
     t = time.perf_counter()
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root / "projects") for f in fs if f.endswith(".jsonl"))
     stages["list"] = time.perf_counter() - t
     rows = 0
-    upsert = ("INSERT INTO r VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET inp=excluded.inp, w5=excluded.w5, "
-              "w1=excluded.w1, rd=excluded.rd, out=excluded.out, side=excluded.side "
-              "WHERE excluded.inp+excluded.w5+excluded.w1+excluded.rd+excluded.out > r.inp+r.w5+r.w1+r.rd+r.out")
+    upsert = (
+        "INSERT INTO r VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET inp=excluded.inp, w5=excluded.w5, "
+        "w1=excluded.w1, rd=excluded.rd, out=excluded.out, side=excluded.side "
+        "WHERE excluded.inp+excluded.w5+excluded.w1+excluded.rd+excluded.out > r.inp+r.w5+r.w1+r.rd+r.out"
+    )
     for path in files:
         t0 = time.perf_counter()
         with open(path, "rb") as f:
@@ -82,8 +86,22 @@ def main(argv: list[str]) -> int:
             if d.type != "assistant" or m is None or m.usage is None or m.model == "<synthetic>":
                 continue
             u = m.usage
-            w5, w1 = (u.cache_creation.ephemeral_5m_input_tokens, u.cache_creation.ephemeral_1h_input_tokens) if u.cache_creation else (u.cache_creation_input_tokens, 0)
-            row = (f"{m.id}:{d.requestId}", d.timestamp, m.model, u.input_tokens, w5, w1, u.cache_read_input_tokens, u.output_tokens, d.isSidechain)
+            w5, w1 = (
+                (u.cache_creation.ephemeral_5m_input_tokens, u.cache_creation.ephemeral_1h_input_tokens)
+                if u.cache_creation
+                else (u.cache_creation_input_tokens, 0)
+            )
+            row = (
+                f"{m.id}:{d.requestId}",
+                d.timestamp,
+                m.model,
+                u.input_tokens,
+                w5,
+                w1,
+                u.cache_read_input_tokens,
+                u.output_tokens,
+                d.isSidechain,
+            )
             old = best.get(row[0])
             if old is None or sum(row[3:8]) > sum(old[3:8]):
                 best[row[0]] = row
@@ -98,7 +116,10 @@ def main(argv: list[str]) -> int:
     total = sum(stages.values())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = conn.execute("SELECT count(*) FROM r").fetchone()[0]
-    print(" ".join(f"{k} {v:.2f}s" for k, v in stages.items()) + f"  total {total:.2f}s  rows {n:,}  peak RSS {rss:.0f} MB")
+    print(
+        " ".join(f"{k} {v:.2f}s" for k, v in stages.items())
+        + f"  total {total:.2f}s  rows {n:,}  peak RSS {rss:.0f} MB"
+    )
     return 0
 
 

@@ -26,7 +26,7 @@ import os
 import random
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PRESETS = {"big": (1_400_000_000, 1_100_000), "medium": (140_000_000, 110_000), "small": (14_000_000, 11_000)}
@@ -47,15 +47,61 @@ MODELS = [
 SUBAGENT_MODEL = "claude-haiku-4-5-20251001"
 # Sonnet 5.5 sessions start after this day: its price table in the catalog begins around then,
 # and the window still straddles its cache-read price cut of 2026-10-07.
-SONNET_55_FROM = datetime(2026, 9, 28, tzinfo=timezone.utc)
+SONNET_55_FROM = datetime(2026, 9, 28, tzinfo=UTC)
 VERSIONS = ["2.0.31", "2.0.42", "2.0.55", "2.1.3", "2.1.12"]
 OLD_VERSION = "1.0.98"  # wrote cache_creation_input_tokens without the 5m/1h split
 BRANCHES = ["main", "main", "main", "feat/import", "fix/pricing", "dev"]
-WORDS = (
-    "the import store file line token cache model request session project parser report error value "
-    "def return self if else for in import from class none true false with as async await yield "
-    "config path json record usage price limit window minute hour daily total input output read write"
-).split()
+WORDS = [
+    "the",
+    "import",
+    "store",
+    "file",
+    "line",
+    "token",
+    "cache",
+    "model",
+    "request",
+    "session",
+    "project",
+    "parser",
+    "report",
+    "error",
+    "value",
+    "def",
+    "return",
+    "self",
+    "if",
+    "else",
+    "for",
+    "in",
+    "import",
+    "from",
+    "class",
+    "none",
+    "true",
+    "false",
+    "with",
+    "as",
+    "async",
+    "await",
+    "yield",
+    "config",
+    "path",
+    "json",
+    "record",
+    "usage",
+    "price",
+    "limit",
+    "window",
+    "minute",
+    "hour",
+    "daily",
+    "total",
+    "input",
+    "output",
+    "read",
+    "write",
+]
 TOOLS = ["Read", "Bash", "Grep", "Edit", "Glob", "Write", "WebFetch", "Task"]
 TOOL_WEIGHTS = [30, 25, 14, 14, 6, 4, 4, 3]
 
@@ -78,7 +124,7 @@ class Text:
 
 
 def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def parse_size(text: str) -> int:
@@ -120,9 +166,21 @@ class Writer:
 class Session:
     """One transcript (a main session or a sub-agent run) and the conversation state it grows."""
 
-    def __init__(self, gen: "Generator", rng: random.Random, *, slug: str, cwd: str, session_id: str,
-                 model_key: str, start_ms: int, version: str, branch: str, sidechain: bool,
-                 agent_id: str | None = None) -> None:
+    def __init__(
+        self,
+        gen: Generator,
+        rng: random.Random,
+        *,
+        slug: str,
+        cwd: str,
+        session_id: str,
+        model_key: str,
+        start_ms: int,
+        version: str,
+        branch: str,
+        sidechain: bool,
+        agent_id: str | None = None,
+    ) -> None:
         self.gen, self.rng = gen, rng
         self.slug, self.cwd, self.session_id = slug, cwd, session_id
         self.model = model_key.split("@")[0]
@@ -142,9 +200,15 @@ class Session:
         self.lines: list[str] = []
 
     def base(self, kind: str) -> dict:
-        d = {"parentUuid": self.parent, "isSidechain": self.sidechain, "userType": "external",
-             "cwd": self.cwd, "sessionId": self.session_id, "version": self.version,
-             "gitBranch": self.branch}
+        d = {
+            "parentUuid": self.parent,
+            "isSidechain": self.sidechain,
+            "userType": "external",
+            "cwd": self.cwd,
+            "sessionId": self.session_id,
+            "version": self.version,
+            "gitBranch": self.branch,
+        }
         if self.agent_id:
             d["agentId"] = self.agent_id
         if kind != "assistant":  # Claude Code writes an assistant line's type after its message
@@ -164,7 +228,9 @@ class Session:
         rng = self.rng
         d = self.base("user")
         text = self.gen.text.take(rng, rng.randint(40, 1_500))
-        d.update(message={"role": "user", "content": text}, uuid=new_uuid(rng), timestamp=iso(self.tick(20_000, 600_000)))
+        d.update(
+            message={"role": "user", "content": text}, uuid=new_uuid(rng), timestamp=iso(self.tick(20_000, 600_000))
+        )
         self.emit(d)
         self.pending = max(20, len(text) // 4)
 
@@ -174,17 +240,27 @@ class Session:
         content = self.gen.text.take(rng, size)
         d = self.base("user")
         tid = new_id(rng, "toolu_01", 22)
-        d.update(message={"role": "user", "content": [{"tool_use_id": tid, "type": "tool_result", "content": content, "is_error": rng.random() < 0.03}]},
-                 uuid=new_uuid(rng), timestamp=iso(self.tick(300, 40_000)),
-                 toolUseResult={"stdout": content[:200], "stderr": "", "interrupted": False, "isImage": False})
+        d.update(
+            message={
+                "role": "user",
+                "content": [
+                    {"tool_use_id": tid, "type": "tool_result", "content": content, "is_error": rng.random() < 0.03}
+                ],
+            },
+            uuid=new_uuid(rng),
+            timestamp=iso(self.tick(300, 40_000)),
+            toolUseResult={"stdout": content[:200], "stderr": "", "interrupted": False, "isImage": False},
+        )
         self.emit(d)
         self.pending = max(10, size // 4)
 
     def usage(self, out_tokens: int, inp: int, write: int, read: int, web: int) -> dict:
         u = {"input_tokens": inp, "cache_creation_input_tokens": write, "cache_read_input_tokens": read}
         if self.version != OLD_VERSION:
-            u["cache_creation"] = {"ephemeral_5m_input_tokens": write if self.ttl == "5m" else 0,
-                                   "ephemeral_1h_input_tokens": write if self.ttl == "1h" else 0}
+            u["cache_creation"] = {
+                "ephemeral_5m_input_tokens": write if self.ttl == "5m" else 0,
+                "ephemeral_1h_input_tokens": write if self.ttl == "1h" else 0,
+            }
         u["output_tokens"] = out_tokens
         if web:
             u["server_tool_use"] = {"web_search_requests": web, "web_fetch_requests": 0}
@@ -212,11 +288,25 @@ class Session:
         req_id = None if rng.random() < 0.005 else new_id(rng, "req_011C", 22)
         blocks = []
         if rng.random() < 0.2:
-            blocks.append({"type": "thinking", "thinking": gen.text.take(rng, rng.randint(30, 250)), "signature": new_id(rng, "Eq", 80)})
+            blocks.append(
+                {
+                    "type": "thinking",
+                    "thinking": gen.text.take(rng, rng.randint(30, 250)),
+                    "signature": new_id(rng, "Eq", 80),
+                }
+            )
         blocks.append({"type": "text", "text": gen.text.take(rng, rng.randint(20, 200))})
         if tool:
-            blocks.append({"type": "tool_use", "id": new_id(rng, "toolu_01", 22), "name": tool,
-                           "input": {"command" if tool == "Bash" else "file_path": self.gen.text.take(rng, rng.randint(20, 120))}})
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": new_id(rng, "toolu_01", 22),
+                    "name": tool,
+                    "input": {
+                        "command" if tool == "Bash" else "file_path": self.gen.text.take(rng, rng.randint(20, 120))
+                    },
+                }
+            )
         # Streaming snapshots: one line per content block; all but the last carry a partial
         # output count, the last the final one (the dedup rule must keep the largest).
         self.tick(1_500, 30_000)
@@ -224,9 +314,16 @@ class Session:
             final = i == len(blocks) - 1
             o = out if final else min(out, rng.randint(1, 12) * (i + 1))
             d = self.base("assistant")
-            d["message"] = {"id": msg_id, "type": "message", "role": "assistant", "model": self.model,
-                            "content": [block], "stop_reason": ("tool_use" if tool else "end_turn") if final else None,
-                            "stop_sequence": None, "usage": self.usage(o, inp, write, read, web)}
+            d["message"] = {
+                "id": msg_id,
+                "type": "message",
+                "role": "assistant",
+                "model": self.model,
+                "content": [block],
+                "stop_reason": ("tool_use" if tool else "end_turn") if final else None,
+                "stop_sequence": None,
+                "usage": self.usage(o, inp, write, read, web),
+            }
             if req_id:
                 d["requestId"] = req_id
             d.update(type="assistant", uuid=new_uuid(rng), timestamp=iso(self.ts + 40 * i))
@@ -237,10 +334,23 @@ class Session:
         rng = self.rng
         d = self.base("assistant")
         error = rng.random() < 0.5
-        d["message"] = {"id": new_uuid(rng), "model": "<synthetic>", "role": "assistant", "stop_reason": "stop_sequence",
-                        "stop_sequence": "", "type": "message",
-                        "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "server_tool_use": {"web_search_requests": 0}, "service_tier": None},
-                        "content": [{"type": "text", "text": "API Error: 529 Overloaded" if error else "No response requested."}]}
+        d["message"] = {
+            "id": new_uuid(rng),
+            "model": "<synthetic>",
+            "role": "assistant",
+            "stop_reason": "stop_sequence",
+            "stop_sequence": "",
+            "type": "message",
+            "usage": {
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "server_tool_use": {"web_search_requests": 0},
+                "service_tier": None,
+            },
+            "content": [{"type": "text", "text": "API Error: 529 Overloaded" if error else "No response requested."}],
+        }
         d.update(type="assistant", uuid=new_uuid(rng), timestamp=iso(self.tick(100, 2_000)))
         if error:
             d["isApiErrorMessage"] = True
@@ -249,8 +359,22 @@ class Session:
     def file_snapshot(self) -> None:
         rng = self.rng
         mid = new_uuid(rng)
-        backups = {f"{self.cwd}/src/mod_{rng.randint(1, 400)}.py": {"backupFileName": new_id(rng, "", 16) + "@v" + str(rng.randint(1, 9)), "version": rng.randint(1, 9), "backupTime": iso(self.ts)} for _ in range(rng.randint(0, 6))}
-        self.emit({"type": "file-history-snapshot", "messageId": mid, "snapshot": {"messageId": mid, "trackedFileBackups": backups, "timestamp": iso(self.ts)}, "isSnapshotUpdate": rng.random() < 0.3})
+        backups = {
+            f"{self.cwd}/src/mod_{rng.randint(1, 400)}.py": {
+                "backupFileName": new_id(rng, "", 16) + "@v" + str(rng.randint(1, 9)),
+                "version": rng.randint(1, 9),
+                "backupTime": iso(self.ts),
+            }
+            for _ in range(rng.randint(0, 6))
+        }
+        self.emit(
+            {
+                "type": "file-history-snapshot",
+                "messageId": mid,
+                "snapshot": {"messageId": mid, "trackedFileBackups": backups, "timestamp": iso(self.ts)},
+                "isSnapshotUpdate": rng.random() < 0.3,
+            }
+        )
 
     def turn(self) -> None:
         """A user prompt and the agent loop it starts: tool calls, results, a closing answer."""
@@ -278,8 +402,18 @@ class Stats:
         self.models: dict[str, dict[str, int]] = {}
 
     def add(self, model: str, inp: int, write: int, read: int, out: int, ttl: str, old: bool, web: int) -> None:
-        m = self.models.setdefault(model, {"requests": 0, "input_tokens": 0, "cache_write_5m": 0, "cache_write_1h": 0,
-                                           "cache_read": 0, "output_tokens": 0, "web_search_requests": 0})
+        m = self.models.setdefault(
+            model,
+            {
+                "requests": 0,
+                "input_tokens": 0,
+                "cache_write_5m": 0,
+                "cache_write_1h": 0,
+                "cache_read": 0,
+                "output_tokens": 0,
+                "web_search_requests": 0,
+            },
+        )
         m["requests"] += 1
         m["input_tokens"] += inp
         m["cache_write_1h" if (ttl == "1h" and not old) else "cache_write_5m"] += write
@@ -302,15 +436,38 @@ class Generator:
         self.allow_subagents = True
         self.pending_files: list[tuple[Path, list[str], int]] = []
         users = ["dana", "li", "sam"]
-        names = ["api-server", "billing", "planner", "web-frontend", "infra", "ml-pipeline", "docs-site",
-                 "mobile-app", "data-etl", "auth-service", "search", "cli-tools", "notebooks", "sdk-python"]
+        names = [
+            "api-server",
+            "billing",
+            "planner",
+            "web-frontend",
+            "infra",
+            "ml-pipeline",
+            "docs-site",
+            "mobile-app",
+            "data-etl",
+            "auth-service",
+            "search",
+            "cli-tools",
+            "notebooks",
+            "sdk-python",
+        ]
         self.projects = []
         for i, name in enumerate(names):
             cwd = f"/home/{users[i % 3]}/work/{name}"
             self.projects.append((cwd.replace("/", "-").replace(".", "-"), cwd))
 
     def tool_result_size(self, rng: random.Random, tool: str) -> int:
-        base = {"Read": 3_000, "Bash": 1_200, "Grep": 900, "Glob": 300, "Edit": 250, "Write": 120, "WebFetch": 5_000, "Task": 1_500}[tool]
+        base = {
+            "Read": 3_000,
+            "Bash": 1_200,
+            "Grep": 900,
+            "Glob": 300,
+            "Edit": 250,
+            "Write": 120,
+            "WebFetch": 5_000,
+            "Task": 1_500,
+        }[tool]
         size = int(rng.lognormvariate(math.log(base), 1.1) * self.tool_scale)
         if tool == "Read" and rng.random() < 0.01:
             size *= 20  # a whole big file read now and then: the long tail
@@ -320,8 +477,19 @@ class Generator:
         rng = parent.rng
         agent = new_id(rng, "", 8).lower()
         model = SUBAGENT_MODEL if rng.random() < 0.6 else parent.model
-        s = Session(self, rng, slug=parent.slug, cwd=parent.cwd, session_id=parent.session_id, model_key=model,
-                    start_ms=parent.ts + 500, version=parent.version, branch=parent.branch, sidechain=True, agent_id=agent)
+        s = Session(
+            self,
+            rng,
+            slug=parent.slug,
+            cwd=parent.cwd,
+            session_id=parent.session_id,
+            model_key=model,
+            start_ms=parent.ts + 500,
+            version=parent.version,
+            branch=parent.branch,
+            sidechain=True,
+            agent_id=agent,
+        )
         for _ in range(rng.randint(1, 3)):
             s.turn()
         parent.ts = s.ts + 1_000
@@ -343,11 +511,27 @@ class Generator:
             lo = max(lo, int(SONNET_55_FROM.timestamp() * 1000))
         start = rng.randint(lo, self.end_ms - 6 * 3_600_000)
         version = OLD_VERSION if rng.random() < 0.05 else rng.choice(VERSIONS)
-        s = Session(self, rng, slug=slug, cwd=cwd, session_id=new_uuid(rng), model_key=model_key, start_ms=start,
-                    version=version, branch=rng.choice(BRANCHES), sidechain=False)
+        s = Session(
+            self,
+            rng,
+            slug=slug,
+            cwd=cwd,
+            session_id=new_uuid(rng),
+            model_key=model_key,
+            start_ms=start,
+            version=version,
+            branch=rng.choice(BRANCHES),
+            sidechain=False,
+        )
         if rng.random() < 0.3:  # summaries of earlier conversations sit at the top of resumed sessions
             for _ in range(rng.randint(1, 3)):
-                s.emit({"type": "summary", "summary": " ".join(rng.choice(WORDS) for _ in range(6)).capitalize(), "leafUuid": new_uuid(rng)})
+                s.emit(
+                    {
+                        "type": "summary",
+                        "summary": " ".join(rng.choice(WORDS) for _ in range(6)).capitalize(),
+                        "leafUuid": new_uuid(rng),
+                    }
+                )
         for _ in range(int(rng.expovariate(1 / 9)) + 1):
             s.turn()
         self.pending_files.insert(0, (root / "projects" / slug / f"{s.session_id}.jsonl", s.lines, s.ts))
@@ -367,7 +551,7 @@ class Generator:
             # Steer tool-result sizes so bytes per line converges on the target average.
             if w.lines:
                 ratio = (self.avg_line_bytes * w.lines) / max(1, w.bytes)
-                self.tool_scale = max(0.05, min(20.0, self.tool_scale * ratio ** 0.5))
+                self.tool_scale = max(0.05, min(20.0, self.tool_scale * ratio**0.5))
             if progress and len(w.files) % 200 < len(self.pending_files):
                 print(f"\r{w.lines:,} lines  {w.bytes / 1e6:,.0f} MB  {len(w.files):,} files", end="", file=sys.stderr)
         if progress:
@@ -385,23 +569,37 @@ def append(root: Path, percent: float, progress: bool) -> dict:
     """Append `percent`% more lines to existing session files: new turns of the most recent sessions."""
     man = read_manifest(root)
     rounds = man.get("append_rounds", 0) + 1
-    gen = Generator(man["seed"] * 1_000 + rounds, man["avg_line_bytes"], datetime.fromisoformat(man["end"]), man["days"])
+    gen = Generator(
+        man["seed"] * 1_000 + rounds, man["avg_line_bytes"], datetime.fromisoformat(man["end"]), man["days"]
+    )
     gen.allow_subagents = False  # appended turns stay in the files that exist
     gen.tool_scale = man.get("tool_scale", 1.0)
     rng = gen.rng
     mains = sorted(p for p in (root / "projects").glob("*/*.jsonl"))
     # The sessions still running are the newest ones: pick among the latest 5% by mtime.
     mains.sort(key=lambda p: p.stat().st_mtime)
-    recent = mains[-max(1, len(mains) // 20):]
+    recent = mains[-max(1, len(mains) // 20) :]
     want = max(1, int(man["lines"] * percent / 100))
     while gen.writer.lines < want:
         path = rng.choice(recent)
         last = json.loads(tail_line(path, want_type="assistant"))
-        s = Session(gen, rng, slug=path.parent.name, cwd=last["cwd"], session_id=last["sessionId"], model_key=last["message"]["model"],
-                    start_ms=int(datetime.fromisoformat(last["timestamp"].replace("Z", "+00:00")).timestamp() * 1000) + 60_000,
-                    version=last["version"], branch=last["gitBranch"], sidechain=False)
+        s = Session(
+            gen,
+            rng,
+            slug=path.parent.name,
+            cwd=last["cwd"],
+            session_id=last["sessionId"],
+            model_key=last["message"]["model"],
+            start_ms=int(datetime.fromisoformat(last["timestamp"].replace("Z", "+00:00")).timestamp() * 1000) + 60_000,
+            version=last["version"],
+            branch=last["gitBranch"],
+            sidechain=False,
+        )
         s.parent, s.first = last["uuid"], False
-        s.context = last["message"]["usage"]["cache_read_input_tokens"] + last["message"]["usage"]["cache_creation_input_tokens"]
+        s.context = (
+            last["message"]["usage"]["cache_read_input_tokens"]
+            + last["message"]["usage"]["cache_creation_input_tokens"]
+        )
         for _ in range(rng.randint(1, 3)):
             s.turn()
         gen.writer.write(path, s.lines, s.ts, mode="a")
@@ -413,7 +611,10 @@ def append(root: Path, percent: float, progress: bool) -> dict:
     man["last_append"] = {"lines": gen.writer.lines, "bytes": gen.writer.bytes, "files": len(gen.writer.files)}
     (root / MANIFEST).write_text(json.dumps(man, indent=1, sort_keys=True))
     if progress:
-        print(f"appended {gen.writer.lines:,} lines ({gen.writer.bytes / 1e6:.1f} MB) to {len(gen.writer.files)} files", file=sys.stderr)
+        print(
+            f"appended {gen.writer.lines:,} lines ({gen.writer.bytes / 1e6:.1f} MB) to {len(gen.writer.files)} files",
+            file=sys.stderr,
+        )
     return man
 
 
@@ -437,9 +638,13 @@ def tail_line(path: Path, want_type: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--out", required=True, type=Path, help="directory to create (a Claude config dir: holds projects/)")
-    p.add_argument("--preset", choices=sorted(PRESETS), help="big = ~1.4 GB and ~1.1M lines (the issue-3 benchmark tree)")
+    p.add_argument(
+        "--preset", choices=sorted(PRESETS), help="big = ~1.4 GB and ~1.1M lines (the issue-3 benchmark tree)"
+    )
     p.add_argument("--size", help="target size, e.g. 1.4G, 200M")
     p.add_argument("--lines", type=int, help="target number of lines")
     p.add_argument("--seed", type=int, default=1)
@@ -461,11 +666,20 @@ def main(argv: list[str] | None = None) -> int:
     avg = size / lines if (size and lines) else DEFAULT_AVG_LINE_BYTES
     if (a.out / "projects").exists() and any((a.out / "projects").iterdir()):
         p.error(f"{a.out}/projects is not empty: choose a new --out")
-    end = datetime.fromisoformat(a.end).replace(tzinfo=timezone.utc) + timedelta(days=1)
+    end = datetime.fromisoformat(a.end).replace(tzinfo=UTC) + timedelta(days=1)
     gen = Generator(a.seed, avg, end, a.days)
     gen.run(a.out, lines, size, not a.quiet)
-    man = {"seed": a.seed, "end": end.isoformat(), "days": a.days, "avg_line_bytes": avg, "tool_scale": gen.tool_scale,
-           "lines": gen.writer.lines, "bytes": gen.writer.bytes, "files": len(gen.writer.files), "models": gen.stats.models}
+    man = {
+        "seed": a.seed,
+        "end": end.isoformat(),
+        "days": a.days,
+        "avg_line_bytes": avg,
+        "tool_scale": gen.tool_scale,
+        "lines": gen.writer.lines,
+        "bytes": gen.writer.bytes,
+        "files": len(gen.writer.files),
+        "models": gen.stats.models,
+    }
     (a.out / MANIFEST).write_text(json.dumps(man, indent=1, sort_keys=True))
     print(json.dumps({k: man[k] for k in ("lines", "bytes", "files")}))
     return 0

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,8 +22,13 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
 # BENCH_PLANNER="cmd args" benchmarks another planner (an installed one, another checkout).
-PLANNER = (os.environ["BENCH_PLANNER"].split() if os.environ.get("BENCH_PLANNER")
-           else [str(REPO / ".venv" / "bin" / "python"), "-m", "planner"] if (REPO / ".venv").exists() else [sys.executable, "-m", "planner"])
+PLANNER = (
+    os.environ["BENCH_PLANNER"].split()
+    if os.environ.get("BENCH_PLANNER")
+    else [str(REPO / ".venv" / "bin" / "python"), "-m", "planner"]
+    if (REPO / ".venv").exists()
+    else [sys.executable, "-m", "planner"]
+)
 
 
 @dataclass
@@ -69,8 +74,14 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_gb, 1), "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg(), "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "load_avg_at_start": os.getloadavg(),
+        "date_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _default(o):
@@ -83,7 +94,7 @@ def _default(o):
 
 def save(name: str, results: dict) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = OUT / f"{name}-{stamp}.json"
     path.write_text(json.dumps(results, indent=1, default=_default))
     (OUT / f"{name}-latest.json").write_text(path.read_text())

@@ -48,9 +48,13 @@ PRICES: dict[str, list[tuple[str, Price, Price | None]]] = {
     "claude-opus-4-8": [("2026-05-28", _p("5", "6.25", "10", "0.50", "25"), None)],
     "claude-opus-4-5-20251101": [("2025-11-24", _p("5", "6.25", "10", "0.50", "25"), None)],
     "claude-haiku-4-5-20251001": [("2025-10-01", _p("1", "1.25", "2", "0.10", "5"), None)],
-    "claude-sonnet-4-5-20250929": [("2025-09-29", _p("3", "3.75", "6", "0.30", "15"), _p("6", "7.50", "12", "0.60", "22.50"))],
-    "claude-sonnet-5-5": [("2026-09-01", _p("2", "2.50", "4", "0.20", "10"), None),
-                          ("2026-10-07", _p("2", "2.50", "4", "0.10", "10"), None)],
+    "claude-sonnet-4-5-20250929": [
+        ("2025-09-29", _p("3", "3.75", "6", "0.30", "15"), _p("6", "7.50", "12", "0.60", "22.50"))
+    ],
+    "claude-sonnet-5-5": [
+        ("2026-09-01", _p("2", "2.50", "4", "0.20", "10"), None),
+        ("2026-10-07", _p("2", "2.50", "4", "0.10", "10"), None),
+    ],
 }
 
 TOKEN_KEYS = ("input_tokens", "cache_write_5m", "cache_write_1h", "cache_read", "output_tokens")
@@ -89,10 +93,20 @@ def _req(d: dict) -> Req:
     u = msg["usage"]
     writes = u.get("cache_creation_input_tokens") or 0
     split = u.get("cache_creation")
-    w5, w1 = (split.get("ephemeral_5m_input_tokens", 0), split.get("ephemeral_1h_input_tokens", 0)) if split else (writes, 0)
-    return Req(msg["model"], d["timestamp"][:10], u.get("input_tokens") or 0, w5, w1, u.get("cache_read_input_tokens") or 0,
-               u.get("output_tokens") or 0, (u.get("server_tool_use") or {}).get("web_search_requests") or 0,
-               bool(d.get("isSidechain")))
+    w5, w1 = (
+        (split.get("ephemeral_5m_input_tokens", 0), split.get("ephemeral_1h_input_tokens", 0)) if split else (writes, 0)
+    )
+    return Req(
+        msg["model"],
+        d["timestamp"][:10],
+        u.get("input_tokens") or 0,
+        w5,
+        w1,
+        u.get("cache_read_input_tokens") or 0,
+        u.get("output_tokens") or 0,
+        (u.get("server_tool_use") or {}).get("web_search_requests") or 0,
+        bool(d.get("isSidechain")),
+    )
 
 
 def scan(root: Path) -> tuple[list[Req], list[Req]]:
@@ -121,7 +135,11 @@ def scan(root: Path) -> tuple[list[Req], list[Req]]:
                     continue
                 key = (mid, rid) if rid else (mid,)
                 old = best.get(key)
-                if old is None or (old.sidechain and not r.sidechain) or (old.sidechain == r.sidechain and r.total > old.total):
+                if (
+                    old is None
+                    or (old.sidechain and not r.sidechain)
+                    or (old.sidechain == r.sidechain and r.total > old.total)
+                ):
                     best[key] = r
                 if not rid and main_file:
                     lines_without_request_id.setdefault(key, []).append(r)
@@ -140,7 +158,9 @@ def price_of(model: str, day: str) -> tuple[Price, Price | None] | None:
     return found
 
 
-def cost(r: Req, *, whole_request_long_context: bool = True, h1_as_5m: bool = False, web_search: bool = True) -> D | None:
+def cost(
+    r: Req, *, whole_request_long_context: bool = True, h1_as_5m: bool = False, web_search: bool = True
+) -> D | None:
     """Exact cost of one request; None when the model is not in PRICES (unknown is not zero)."""
     p = price_of(r.model, r.day)
     if p is None:
@@ -152,13 +172,26 @@ def cost(r: Req, *, whole_request_long_context: bool = True, h1_as_5m: bool = Fa
         return (n_in * price.input + n5 * price.write_5m + n1 * w1 + n_rd * price.read + n_out * price.output) / MTOK
 
     if lc is not None and whole_request_long_context and r.prompt > LONG_CONTEXT_ABOVE:
-        usd = at(lc, lc.write_5m if h1_as_5m else lc.write_1h, r.input_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read, r.output_tokens)
+        usd = at(
+            lc,
+            lc.write_5m if h1_as_5m else lc.write_1h,
+            r.input_tokens,
+            r.cache_write_5m,
+            r.cache_write_1h,
+            r.cache_read,
+            r.output_tokens,
+        )
     elif lc is not None and not whole_request_long_context:
         # ccusage's rule: each token category on its own, tokens past 200K of that category at the premium
         usd = D(0)
         w1_lc = lc.write_5m if h1_as_5m else lc.write_1h
-        for n, s, l in ((r.input_tokens, std.input, lc.input), (r.cache_write_5m, std.write_5m, lc.write_5m),
-                        (r.cache_write_1h, w1_std, w1_lc), (r.cache_read, std.read, lc.read), (r.output_tokens, std.output, lc.output)):
+        for n, s, l in (
+            (r.input_tokens, std.input, lc.input),
+            (r.cache_write_5m, std.write_5m, lc.write_5m),
+            (r.cache_write_1h, w1_std, w1_lc),
+            (r.cache_read, std.read, lc.read),
+            (r.output_tokens, std.output, lc.output),
+        ):
             usd += (min(n, LONG_CONTEXT_ABOVE) * s + max(0, n - LONG_CONTEXT_ABOVE) * l) / MTOK
     else:
         usd = at(std, w1_std, r.input_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read, r.output_tokens)
@@ -169,14 +202,25 @@ def totals(reqs: list[Req], **rules) -> dict[str, dict]:
     """Per model: requests, tokens by category, cost (None if any request is unpriced), long-context requests."""
     out: dict[str, dict] = {}
     for r in reqs:
-        t = out.setdefault(r.model, {"requests": 0, **dict.fromkeys(TOKEN_KEYS, 0), "web_search_requests": 0,
-                                     "cost_usd": D(0), "long_context_requests": 0})
+        t = out.setdefault(
+            r.model,
+            {
+                "requests": 0,
+                **dict.fromkeys(TOKEN_KEYS, 0),
+                "web_search_requests": 0,
+                "cost_usd": D(0),
+                "long_context_requests": 0,
+            },
+        )
         t["requests"] += 1
         for k in TOKEN_KEYS:
             t[k] += getattr(r, k)
         t["web_search_requests"] += r.web
-        t["long_context_requests"] += int(r.prompt > LONG_CONTEXT_ABOVE and price_of(r.model, r.day) is not None
-                                          and price_of(r.model, r.day)[1] is not None)
+        t["long_context_requests"] += int(
+            r.prompt > LONG_CONTEXT_ABOVE
+            and price_of(r.model, r.day) is not None
+            and price_of(r.model, r.day)[1] is not None
+        )
         c = cost(r, **rules)
         t["cost_usd"] = None if (c is None or t["cost_usd"] is None) else t["cost_usd"] + c
     return out

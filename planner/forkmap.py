@@ -27,8 +27,15 @@ R = TypeVar("R")
 PIPE_BYTES = 1 << 20  # results queue in the pipe while the parent is busy storing (Linux: F_SETPIPE_SZ)
 
 
-def ordered_map(fn: Callable[[T], R], items: Sequence[T], workers: int, *, lost: Callable[[T, str], R],
-                chunk: int = 1, init: Callable[[], None] | None = None) -> Iterator[R]:
+def ordered_map(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    *,
+    lost: Callable[[T, str], R],
+    chunk: int = 1,
+    init: Callable[[], None] | None = None,
+) -> Iterator[R]:
     """fn(item) for every item, computed in `workers` forked processes, yielded in order.
 
     Results cross back pickled. Closing the iterator early kills the workers. Needs the "fork"

@@ -10,15 +10,15 @@ the class is computed in SQL from each request's own prompt size, never from a g
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from planner.catalog.cost import CATEGORIES
+from planner.catalog.cost import tidy as _tidy
 from planner.errors import PlannerError
 from planner.store import SLOT_MS, band_sql, span_sql
-from pricing.cost import CATEGORIES
-from pricing.cost import tidy as _tidy
 
 BY = ("day", "week", "month", "model", "project", "session", "tier")
 DAY_MS = 86_400_000
@@ -45,15 +45,22 @@ class LedgerRow:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "key": self.key, "requests": self.requests, "input_tokens": self.input_tokens,
-            "cache_write_5m_tokens": self.cache_write_5m_tokens, "cache_write_1h_tokens": self.cache_write_1h_tokens,
-            "cache_read_tokens": self.cache_read_tokens, "output_tokens": self.output_tokens,
-            "web_search_requests": self.web_search_requests, "cost_usd": self.cost_usd,
-            "uncached_cost_usd": self.uncached_cost_usd, "cache_savings_usd": self.cache_savings_usd,
-            "unpriced_requests": self.unpriced_requests, "unpriced_tokens": self.unpriced_tokens,
+            "key": self.key,
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "cache_write_5m_tokens": self.cache_write_5m_tokens,
+            "cache_write_1h_tokens": self.cache_write_1h_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "output_tokens": self.output_tokens,
+            "web_search_requests": self.web_search_requests,
+            "cost_usd": self.cost_usd,
+            "uncached_cost_usd": self.uncached_cost_usd,
+            "cache_savings_usd": self.cache_savings_usd,
+            "unpriced_requests": self.unpriced_requests,
+            "unpriced_tokens": self.unpriced_tokens,
         }
 
-    def add(self, other: "LedgerRow") -> None:
+    def add(self, other: LedgerRow) -> None:
         for f in fields(self):
             if f.name != "key":
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
@@ -71,21 +78,30 @@ class Ledger:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "by": self.by, "tz": self.tz, "rows": [r.to_json() for r in self.rows], "totals": self.totals.to_json(),
-            "unpriced_models": self.unpriced_models, "warnings": self.warnings, "source": self.source,
+            "by": self.by,
+            "tz": self.tz,
+            "rows": [r.to_json() for r in self.rows],
+            "totals": self.totals.to_json(),
+            "unpriced_models": self.unpriced_models,
+            "warnings": self.warnings,
+            "source": self.source,
         }
 
 
 def zone(tz: str) -> ZoneInfo | timezone:
     if tz.upper() in ("UTC", "Z"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise PlannerError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin or America/New_York)") from None
+        raise PlannerError(
+            f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin or America/New_York)"
+        ) from None
 
 
-def local_bounds(since: date | datetime | None, until: date | datetime | None, tz: str) -> tuple[int | None, int | None]:
+def local_bounds(
+    since: date | datetime | None, until: date | datetime | None, tz: str
+) -> tuple[int | None, int | None]:
     """Epoch-ms [since, until) for dates in `tz` (`until` is inclusive of its whole day)."""
     z = zone(tz)
 
@@ -116,12 +132,20 @@ class _Rates:
             return self.cache[k]
         except KeyError:
             pass
-        from pricing import Usage, price_usage
+        from planner.catalog import Usage, price_usage
 
         prompt = self.thresholds[klass - 1] + 1 if klass else 0
-        probe = Usage(input_tokens=1_000_000, cache_write_5m=1_000_000, cache_write_1h=1_000_000, cache_read=1_000_000,
-                      output_tokens=1_000_000, web_search_requests=1000, batch=tier == "batch", geo=geo,
-                      fast=speed == "fast")
+        probe = Usage(
+            input_tokens=1_000_000,
+            cache_write_5m=1_000_000,
+            cache_write_1h=1_000_000,
+            cache_read=1_000_000,
+            output_tokens=1_000_000,
+            web_search_requests=1000,
+            batch=tier == "batch",
+            geo=geo,
+            fast=speed == "fast",
+        )
         res = price_usage(self.catalog, model, probe, day, prompt_tokens=prompt)
         if not res.priced:
             self.reasons.setdefault(model, res.reason or "unpriced")
@@ -144,8 +168,15 @@ def _uncached(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
     return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
 
-def _sums_sql(store, thresholds: list[int], slot_ms: int, since_ms: int | None, until_ms: int | None,
-              key_sql: str | None = None, where: list[str] = ()) -> tuple[str, list]:
+def _sums_sql(
+    store,
+    thresholds: list[int],
+    slot_ms: int,
+    since_ms: int | None,
+    until_ms: int | None,
+    key_sql: str | None = None,
+    where: list[str] = (),
+) -> tuple[str, list]:
     """SQL for (s, dim, c, k, requests, input, cw5, cw1h, cread, output, web) per `slot_ms` time
     bucket s, price dimension, band class c and key k: from the 15-minute slots the importer keeps
     when they hold these bands, the bounds fall on their grid and no row key (project, session)
@@ -165,9 +196,12 @@ def _sums_sql(store, thresholds: list[int], slot_ms: int, since_ms: int | None, 
         if bounds:
             conds.insert(0, bounds.removeprefix(" AND "))
         table, s_sql, c_sql = "usage", f"ts_ms / {slot_ms}", band_sql(thresholds)
-    sql = (f"SELECT {s_sql} AS s, dim, {c_sql} AS c, {key_sql or repr('')} AS k, {sums} FROM {table} "
-           + (("WHERE " + " AND ".join(conds) + " ") if conds else "")
-           + "GROUP BY s, dim, c" + (", k" if key_sql else ""))
+    sql = (
+        f"SELECT {s_sql} AS s, dim, {c_sql} AS c, {key_sql or repr('')} AS k, {sums} FROM {table} "
+        + (("WHERE " + " AND ".join(conds) + " ") if conds else "")
+        + "GROUP BY s, dim, c"
+        + (", k" if key_sql else "")
+    )
     return sql, args
 
 
@@ -178,8 +212,9 @@ _KEY_SQL = {
 }
 
 
-def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: str = "day",
-              model: str | None = None) -> Ledger:
+def summarize(
+    store, catalog, *, since=None, until=None, tz: str = "UTC", by: str = "day", model: str | None = None
+) -> Ledger:
     """Tokens, requests, cost and cache savings per `by` group, and the totals.
 
     since/until: dates (in `tz`; until inclusive) or aware datetimes. model: a model id or alias
@@ -191,7 +226,7 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
     time_key = by in ("day", "week", "month", "day+model")
-    if not time_key or z is timezone.utc:
+    if not time_key or z is UTC:
         slot = DAY_MS
     else:
         slot = SLOT_MS  # every zone's offset is a multiple of 15 minutes
@@ -202,7 +237,9 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
         wanted = [i for i, d in dims.items() if (d[1] == m.id if m is not None else d[0] == model)]
         if not wanted:
             known = sorted({d[1] or d[0] for d in dims.values()})
-            raise PlannerError(f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else ""))
+            raise PlannerError(
+                f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else "")
+            )
         where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
     sql, args = _sums_sql(store, thresholds, slot, since_ms, until_ms, _KEY_SQL.get(by), where)
     rates = _Rates(catalog, thresholds)
@@ -260,8 +297,10 @@ def summarize(store, catalog, *, since=None, until=None, tz: str = "UTC", by: st
         totals.add(row)
     for name in ("cost_usd", "uncached_cost_usd", "cache_savings_usd"):
         setattr(totals, name, _tidy(getattr(totals, name)))
-    warnings = [f"unpriced: {name}: {n:,} requests not counted in cost ({rates.reasons.get(name, 'no price')})"
-                for name, n in sorted(unpriced.items())]
+    warnings = [
+        f"unpriced: {name}: {n:,} requests not counted in cost ({rates.reasons.get(name, 'no price')})"
+        for name, n in sorted(unpriced.items())
+    ]
     return Ledger(rows, totals, sorted(unpriced), by=by, tz=tz, warnings=warnings)
 
 
@@ -273,8 +312,6 @@ def _time_label(start_ms: int, z, by: str) -> str:
         y, w, _ = local.isocalendar()
         return f"{y}-W{w:02d}"
     return f"{local.year}-{local.month:02d}"
-
-
 
 
 def daily_spend(store, catalog, *, since=None, until=None, tz: str = "UTC") -> list[tuple[date, Decimal]]:
@@ -307,8 +344,15 @@ class ReconcileRow:
         return "match" if abs(self.difference_usd) <= Decimal("0.00005") * max(self.billed_items, 1) else "differs"
 
     def to_json(self) -> dict[str, Any]:
-        return {"day": self.day, "model": self.model, "computed_usd": self.computed_usd, "billed_usd": self.billed_usd,
-                "difference_usd": self.difference_usd, "billed_items": self.billed_items, "status": self.status}
+        return {
+            "day": self.day,
+            "model": self.model,
+            "computed_usd": self.computed_usd,
+            "billed_usd": self.billed_usd,
+            "difference_usd": self.difference_usd,
+            "billed_items": self.billed_items,
+            "status": self.status,
+        }
 
 
 def reconcile(store, catalog, *, since=None, until=None) -> list[ReconcileRow]:
@@ -343,12 +387,24 @@ class WhatIfRow:
         return self.what_if_usd - self.actual_usd
 
     def to_json(self) -> dict[str, Any]:
-        return {"model": self.model, "actual_usd": self.actual_usd, "what_if_usd": self.what_if_usd,
-                "difference_usd": self.difference_usd}
+        return {
+            "model": self.model,
+            "actual_usd": self.actual_usd,
+            "what_if_usd": self.what_if_usd,
+            "difference_usd": self.difference_usd,
+        }
 
 
-def what_if(store, catalog, *, since=None, until=None, tz: str = "UTC", batch_share: Decimal | None = None,
-            cache_hit_rate: Decimal | None = None) -> list[WhatIfRow]:
+def what_if(
+    store,
+    catalog,
+    *,
+    since=None,
+    until=None,
+    tz: str = "UTC",
+    batch_share: Decimal | None = None,
+    cache_hit_rate: Decimal | None = None,
+) -> list[WhatIfRow]:
     """The imported traffic re-priced (an estimate): with `batch_share` of the real-time requests
     sent through the Batch API, and/or with `cache_hit_rate` of the cacheable prompt (the tokens
     that were written to or read from the cache) read from the cache and the rest written at the

@@ -46,4 +46,4 @@ def sample_logs_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "sample_logs"
     if checkout.is_dir():
         return checkout
-    return Path(str(resources.files("planner_samples")))
+    return Path(str(resources.files("planner.samples")))

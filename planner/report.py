@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 FORMATS = ("table", "json", "csv", "md")
 
@@ -36,7 +37,7 @@ class Table:
 class _ExactEncoder(json.JSONEncoder):
     """JSON with Decimals as exact numbers, datetimes as ISO 8601."""
 
-    def default(self, o: Any) -> Any:  # noqa: D401 - json API
+    def default(self, o: Any) -> Any:
         if isinstance(o, (datetime, date)):
             return o.isoformat()
         if isinstance(o, set):

@@ -31,7 +31,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +98,10 @@ CREATE TABLE IF NOT EXISTS slots(
 ) WITHOUT ROWID;
 """
 
-_USAGE_COLS = ("key, ts_ms, dim, input, cw5, cw1h, cread, output, web, requests, ptok, "
-               "project, session, workspace, api_key, source_id, line, main, bucket_s")
+_USAGE_COLS = (
+    "key, ts_ms, dim, input, cw5, cw1h, cread, output, web, requests, ptok, "
+    "project, session, workspace, api_key, source_id, line, main, bucket_s"
+)
 _INSERT = f"INSERT OR IGNORE INTO usage({_USAGE_COLS}) VALUES ({', '.join('?' * 19)})"
 # A second copy of a stored request replaces it only when it ranks higher (common.rank).
 _REPLACE = (
@@ -110,8 +112,10 @@ _REPLACE = (
 # Most rows are one request with no workspace or API key (every Claude Code line): they cross as
 # 15 values and bind with the constants written in, a quarter less insert time than binding 19.
 _SHORT_COLS = "key, ts_ms, dim, input, cw5, cw1h, cread, output, web, ptok, project, session, source_id, line, main"
-_INSERT_SHORT = (f"INSERT OR IGNORE INTO usage({_SHORT_COLS}, requests, workspace, api_key, bucket_s) "
-                 f"VALUES ({', '.join('?' * 15)}, 1, NULL, NULL, 0)")
+_INSERT_SHORT = (
+    f"INSERT OR IGNORE INTO usage({_SHORT_COLS}, requests, workspace, api_key, bucket_s) "
+    f"VALUES ({', '.join('?' * 15)}, 1, NULL, NULL, 0)"
+)
 _REPLACE_SHORT = (
     "UPDATE usage SET ts_ms=?2, dim=?3, input=?4, cw5=?5, cw1h=?6, cread=?7, output=?8, web=?9, requests=1, "
     "ptok=?10, project=?11, session=?12, workspace=NULL, api_key=NULL, source_id=?13, line=?14, main=?15, bucket_s=0 "
@@ -209,10 +213,17 @@ class FileResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path, "format": self.fmt, "status": self.status, "new": self.new,
-            "replaced": self.replaced, "duplicate": self.duplicate, "bad": self.bad,
-            "skipped": self.skipped, "unpriced_models": sorted(self.unpriced_models),
-            "bytes_read": self.bytes_read, "reason": self.reason or None,
+            "path": self.path,
+            "format": self.fmt,
+            "status": self.status,
+            "new": self.new,
+            "replaced": self.replaced,
+            "duplicate": self.duplicate,
+            "bad": self.bad,
+            "skipped": self.skipped,
+            "unpriced_models": sorted(self.unpriced_models),
+            "bytes_read": self.bytes_read,
+            "reason": self.reason or None,
             "problems": [{"line": p.line, "kind": p.kind, "reason": p.reason} for p in self.problems],
         }
 
@@ -252,9 +263,14 @@ class ImportSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "new": self.new, "replaced": self.replaced, "duplicate": self.duplicate, "bad": self.bad,
-            "bytes_read": self.bytes_read, "files": [f.to_json() for f in self.files],
-            "unpriced_models": self.unpriced_models, "cancelled": self.cancelled,
+            "new": self.new,
+            "replaced": self.replaced,
+            "duplicate": self.duplicate,
+            "bad": self.bad,
+            "bytes_read": self.bytes_read,
+            "files": [f.to_json() for f in self.files],
+            "unpriced_models": self.unpriced_models,
+            "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
@@ -294,8 +310,19 @@ class MinuteRow:
 
     def __iter__(self):
         """Unpacks like the tuple form planner.projection.demand also accepts."""
-        return iter((self.minute_ms, self.model, self.requests, self.input_tokens, self.cache_write_5m,
-                     self.cache_write_1h, self.cache_read, self.output_tokens, self.bucket_seconds))
+        return iter(
+            (
+                self.minute_ms,
+                self.model,
+                self.requests,
+                self.input_tokens,
+                self.cache_write_5m,
+                self.cache_write_1h,
+                self.cache_read,
+                self.output_tokens,
+                self.bucket_seconds,
+            )
+        )
 
 
 # --- parsing (runs in worker processes) ---------------------------------------------------------
@@ -332,8 +359,33 @@ _FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(UsageRecord))
 
 def _row_of(t: tuple, source_id: int, dims: dict) -> tuple:
     """A usage row from a record's fields (UsageRecord's order, as in ParseResult.rows)."""
-    (ts_ms, model_raw, model, inp, w5, w1, rd, out, web, requests, tier, geo, speed, project, session, workspace,
-     api_key, src, line, dedup_key, sidechain, kind, bucket_s, _fmt, context_window) = t
+    (
+        ts_ms,
+        model_raw,
+        model,
+        inp,
+        w5,
+        w1,
+        rd,
+        out,
+        web,
+        requests,
+        tier,
+        geo,
+        speed,
+        project,
+        session,
+        workspace,
+        api_key,
+        src,
+        line,
+        dedup_key,
+        sidechain,
+        kind,
+        bucket_s,
+        _fmt,
+        context_window,
+    ) = t
     d = (model_raw, model, tier, geo, speed)
     dim = dims.get(d)
     if dim is None:
@@ -348,18 +400,67 @@ def _row_of(t: tuple, source_id: int, dims: dict) -> tuple:
     else:
         ptok = inp + w5 + w1 + rd
         if requests == 1 and workspace is None and api_key is None:  # a short row (_INSERT_SHORT)
-            return (key, ts_ms, dim, inp, w5, w1, rd, out, web, ptok, project, session, source_id, line,
-                    0 if sidechain else 1)
+            return (
+                key,
+                ts_ms,
+                dim,
+                inp,
+                w5,
+                w1,
+                rd,
+                out,
+                web,
+                ptok,
+                project,
+                session,
+                source_id,
+                line,
+                0 if sidechain else 1,
+            )
         bucket_s = 0
-    return (key, ts_ms, dim, inp, w5, w1, rd, out, web, requests, ptok, project, session, workspace, api_key,
-            source_id, line, 0 if sidechain else 1, bucket_s)
+    return (
+        key,
+        ts_ms,
+        dim,
+        inp,
+        w5,
+        w1,
+        rd,
+        out,
+        web,
+        requests,
+        ptok,
+        project,
+        session,
+        workspace,
+        api_key,
+        source_id,
+        line,
+        0 if sidechain else 1,
+        bucket_s,
+    )
 
 
 def _billed_row(b: BilledCost, source_id: int) -> tuple:
-    key = "|".join(str(x or "") for x in (b.day, b.cost_type, b.model_raw, b.service_tier, b.token_type, b.workspace,
-                                          b.description, b.currency))
-    return (key64("billed:" + key), b.day, b.amount_usd, b.currency, b.cost_type, b.model_raw, b.model,
-            b.service_tier, b.token_type, b.workspace, b.description, source_id, b.line)
+    key = "|".join(
+        str(x or "")
+        for x in (b.day, b.cost_type, b.model_raw, b.service_tier, b.token_type, b.workspace, b.description, b.currency)
+    )
+    return (
+        key64("billed:" + key),
+        b.day,
+        b.amount_usd,
+        b.currency,
+        b.cost_type,
+        b.model_raw,
+        b.model,
+        b.service_tier,
+        b.token_type,
+        b.workspace,
+        b.description,
+        source_id,
+        b.line,
+    )
 
 
 @dataclass
@@ -428,8 +529,9 @@ def _parse(task: _Task) -> _Parsed:
     if task.start_offset:
         options["start_line"] = task.start_line
     try:
-        result: ParseResult = FORMATS[out.fmt].parse(task.path, start_offset=task.start_offset,
-                                                       resolve=_RESOLVE, options=options)
+        result: ParseResult = FORMATS[out.fmt].parse(
+            task.path, start_offset=task.start_offset, resolve=_RESOLVE, options=options
+        )
     except (SourceVanished, FileNotFoundError) as exc:
         out.vanished = str(exc) or f"{task.path}: file vanished while reading"
         return out
@@ -503,8 +605,9 @@ class Store:
         self.path = Path(path)
         try:
             if readonly:
-                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=busy_timeout_s,
-                                            check_same_thread=False)
+                self.conn = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, timeout=busy_timeout_s, check_same_thread=False
+                )
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, check_same_thread=False)
@@ -537,7 +640,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -546,16 +649,25 @@ class Store:
     # --- reading ----------------------------------------------------------------------------
 
     def is_empty(self) -> bool:
-        return self.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM usage) AND NOT EXISTS(SELECT 1 FROM billed)").fetchone()[0] == 1
+        return (
+            self.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM usage) AND NOT EXISTS(SELECT 1 FROM billed)").fetchone()[
+                0
+            ]
+            == 1
+        )
 
     def sources(self) -> list[SourceInfo]:
         rows = self.conn.execute(
-            "SELECT path, fmt, records, bad_lines, skipped, last_import, size FROM sources ORDER BY path").fetchall()
+            "SELECT path, fmt, records, bad_lines, skipped, last_import, size FROM sources ORDER BY path"
+        ).fetchall()
         return [SourceInfo(*r) for r in rows]
 
     def problems(self, path: str | None = None, limit: int = 1000) -> list[LineProblem]:
-        sql = ("SELECT s.path, p.line, p.reason, p.kind FROM problems p JOIN sources s ON s.id = p.source_id "
-               + ("WHERE s.path = ? " if path else "") + "ORDER BY s.path, p.line LIMIT ?")
+        sql = (
+            "SELECT s.path, p.line, p.reason, p.kind FROM problems p JOIN sources s ON s.id = p.source_id "
+            + ("WHERE s.path = ? " if path else "")
+            + "ORDER BY s.path, p.line LIMIT ?"
+        )
         args = (path, limit) if path else (limit,)
         return [LineProblem(*r) for r in self.conn.execute(sql, args)]
 
@@ -595,14 +707,22 @@ class Store:
         API counts them, the clause excluding batch traffic)."""
         case = "CASE dim " + " ".join(f"WHEN {int(d)} THEN {int(g)}" for d, g in group_of.items()) + " END"
         reads = ", ".join(str(int(d)) for d in reads_dims)
-        tokens_in = f"input + cw5 + cw1h + (CASE WHEN dim IN ({reads}) THEN cread ELSE 0 END)" if reads else \
-            "input + cw5 + cw1h"
+        tokens_in = (
+            f"input + cw5 + cw1h + (CASE WHEN dim IN ({reads}) THEN cread ELSE 0 END)"
+            if reads
+            else "input + cw5 + cw1h"
+        )
         batch = [str(d) for d, dim in self.dims().items() if dim[2] == "batch"]
         not_batch = f" AND dim NOT IN ({', '.join(batch)})" if batch else ""
         return case, tokens_in, not_batch
 
-    def group_minutes(self, group_of: dict[int, int], reads_dims: Iterable[int], since_ms: int | None = None,
-                      until_ms: int | None = None) -> tuple[list[tuple], list[tuple]]:
+    def group_minutes(
+        self,
+        group_of: dict[int, int],
+        reads_dims: Iterable[int],
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+    ) -> tuple[list[tuple], list[tuple]]:
         """Sums per group and clock minute: request-level rows (g, minute, requests, input tokens,
         output tokens) ordered by group then minute, batch traffic excluded; and report-bucket rows
         (g, minute, bucket_s, input tokens, output tokens). `group_of` maps dims.id to a group
@@ -611,14 +731,24 @@ class Store:
         where, args = span_sql(since_ms, until_ms)
         requests = self.conn.execute(
             f"SELECT {case} AS g, ts_ms / 60000 AS m, sum(requests), sum({tokens_in}), sum(output) FROM usage "
-            f"WHERE bucket_s = 0{not_batch}{where} GROUP BY g, m", args).fetchall()
+            f"WHERE bucket_s = 0{not_batch}{where} GROUP BY g, m",
+            args,
+        ).fetchall()
         buckets = self.conn.execute(
             f"SELECT {case} AS g, ts_ms / 60000 AS m, bucket_s, sum({tokens_in}), sum(output) FROM usage "
-            f"WHERE bucket_s > 0{where} GROUP BY g, m, bucket_s", args).fetchall()
+            f"WHERE bucket_s > 0{where} GROUP BY g, m, bucket_s",
+            args,
+        ).fetchall()
         return requests, buckets
 
-    def group_requests(self, group_of: dict[int, int], reads_dims: Iterable[int], minutes: Iterable[int],
-                       since_ms: int | None = None, until_ms: int | None = None) -> list[tuple]:
+    def group_requests(
+        self,
+        group_of: dict[int, int],
+        reads_dims: Iterable[int],
+        minutes: Iterable[int],
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+    ) -> list[tuple]:
         """The request-level rows (g, ts_ms, requests, input tokens, output tokens) of the given
         clock minutes (ts_ms // 60000), in time order, batch traffic excluded."""
         case, tokens_in, not_batch = self._grouped_sql(group_of, reads_dims)
@@ -626,24 +756,29 @@ class Store:
         return self.conn.execute(
             f"SELECT {case} AS g, ts_ms, requests, {tokens_in}, output FROM usage WHERE bucket_s = 0{not_batch}{where} "
             "AND ts_ms / 60000 IN (SELECT value FROM json_each(?)) ORDER BY ts_ms",
-            [*args, json.dumps(sorted(minutes))]).fetchall()
+            [*args, json.dumps(sorted(minutes))],
+        ).fetchall()
 
     def dims(self) -> dict[int, tuple[str, str | None, str, str | None, str]]:
         """dims.id -> (model_raw, model, tier, geo, speed)."""
-        return {r[0]: tuple(r[1:]) for r in self.conn.execute("SELECT id, model_raw, model, tier, geo, speed FROM dims")}
+        return {
+            r[0]: tuple(r[1:]) for r in self.conn.execute("SELECT id, model_raw, model, tier, geo, speed FROM dims")
+        }
 
     def billed_costs(self, since_ms: int | None = None, until_ms: int | None = None) -> list[BilledCost]:
         clauses, args = [], []
         if since_ms is not None:
             clauses.append("day >= ?")
-            args.append(datetime.fromtimestamp(since_ms / 1000, timezone.utc).date().isoformat())
+            args.append(datetime.fromtimestamp(since_ms / 1000, UTC).date().isoformat())
         if until_ms is not None:
             clauses.append("day <= ?")
-            args.append(datetime.fromtimestamp(until_ms / 1000, timezone.utc).date().isoformat())
+            args.append(datetime.fromtimestamp(until_ms / 1000, UTC).date().isoformat())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = ("SELECT b.day, b.amount, b.currency, b.cost_type, b.model_raw, b.model, b.service_tier, b.token_type, "
-               f"b.workspace, b.description, s.path, b.line FROM billed b JOIN sources s ON s.id = b.source_id {where} "
-               "ORDER BY b.day")
+        sql = (
+            "SELECT b.day, b.amount, b.currency, b.cost_type, b.model_raw, b.model, b.service_tier, b.token_type, "
+            f"b.workspace, b.description, s.path, b.line FROM billed b JOIN sources s ON s.id = b.source_id {where} "
+            "ORDER BY b.day"
+        )
         return [BilledCost(*r) for r in self.conn.execute(sql, args)]
 
     # --- importing --------------------------------------------------------------------------
@@ -673,17 +808,19 @@ class Store:
         todo = [t for t in plan if isinstance(t, _Task)]
         summary.files.extend(t for t in plan if isinstance(t, FileResult))
         total_bytes = sum(t.size - t.start_offset for t in todo)
-        resolve = (lambda raw: (m.id if (m := catalog.resolve(raw)) else None)) if catalog is not None else None
+        resolve = (lambda raw: m.id if (m := catalog.resolve(raw)) else None) if catalog is not None else None
         state = {"files": 0, "bytes": 0, "records": 0}
 
         def report(current: str = "") -> None:
             if progress is not None:
-                progress(ImportProgress(state["files"], len(todo), state["bytes"], total_bytes, state["records"], current))
+                progress(
+                    ImportProgress(state["files"], len(todo), state["bytes"], total_bytes, state["records"], current)
+                )
 
         report()
         self._sources_pending: list[tuple] = []  # sources rows of the open transaction
         self._dims_stored: set[int] = set()  # dims rows written by this import (a handful; skip the rest)
-        self._import_time = datetime.now(timezone.utc).isoformat(timespec="seconds")  # sources.last_import
+        self._import_time = datetime.now(UTC).isoformat(timespec="seconds")  # sources.last_import
         bands = catalog.band_thresholds() if catalog is not None else None
         results = self._parsed(todo, resolve, bands, total_bytes, workers)
         pending_rows = 0
@@ -730,8 +867,11 @@ class Store:
             pass  # a reader holds the WAL: the next import (or SQLite itself) checkpoints later
         if summary.cancelled:
             done = {f.path for f in summary.files}
-            summary.files.extend(FileResult(t.path, t.fmt, "cancelled", reason="import cancelled before this file")
-                                 for t in todo if t.path not in done)
+            summary.files.extend(
+                FileResult(t.path, t.fmt, "cancelled", reason="import cancelled before this file")
+                for t in todo
+                if t.path not in done
+            )
         summary.elapsed_s = time.perf_counter() - started
         return summary
 
@@ -739,8 +879,10 @@ class Store:
         """Which files to read and from where; unchanged files are not opened."""
         from planner.usage import detect
 
-        known = {r[0]: r[1:] for r in self.conn.execute(
-            "SELECT path, fmt, dev, ino, size, mtime_ns, offset, lines, head FROM sources")}
+        known = {
+            r[0]: r[1:]
+            for r in self.conn.execute("SELECT path, fmt, dev, ino, size, mtime_ns, offset, lines, head FROM sources")
+        }
         skipped: list[FileResult] = []
         plan: list = []
         since_ms = int(since.timestamp() * 1000) if since is not None else None
@@ -762,7 +904,9 @@ class Store:
                 try:
                     st = os.stat(spath)
                 except OSError as exc:
-                    skipped.append(FileResult(spath, None, "vanished", reason=f"vanished before reading ({exc.strerror})"))
+                    skipped.append(
+                        FileResult(spath, None, "vanished", reason=f"vanished before reading ({exc.strerror})")
+                    )
                     continue
                 prev = known.get(spath)
                 if prev is not None and since_ms is None and (fmt is None or fmt == prev[0]):
@@ -775,8 +919,20 @@ class Store:
                     continue
                 file_opts = {**options.get(str(given), {}), **options.get(spath, {})}
                 if prev is None:  # never seen: the worker that reads it classifies it
-                    plan.append(_Task(spath, fmt, key64("path:" + spath), 0, 0, file_opts, since_ms, st.st_size,
-                                      detect=True, fmt_options=options))
+                    plan.append(
+                        _Task(
+                            spath,
+                            fmt,
+                            key64("path:" + spath),
+                            0,
+                            0,
+                            file_opts,
+                            since_ms,
+                            st.st_size,
+                            detect=True,
+                            fmt_options=options,
+                        )
+                    )
                     continue
                 try:
                     first = detect.sniff(spath)
@@ -795,8 +951,19 @@ class Store:
                     if same_file and head == _fingerprint(first, offset):
                         start_offset, start_line = offset, lines
                 opts = {**options.get(found, {}), **file_opts}
-                plan.append(_Task(spath, found, key64("path:" + spath), start_offset, start_line, opts, since_ms,
-                                  st.st_size, known=prev is not None))
+                plan.append(
+                    _Task(
+                        spath,
+                        found,
+                        key64("path:" + spath),
+                        start_offset,
+                        start_line,
+                        opts,
+                        since_ms,
+                        st.st_size,
+                        known=prev is not None,
+                    )
+                )
         return plan, skipped
 
     def _parsed(self, todo: list[_Task], resolve, bands, total_bytes: int, workers: int | None) -> Iterable[_Parsed]:
@@ -815,8 +982,9 @@ class Store:
         def lost(task: _Task, why: str) -> _Parsed:
             return _Parsed(task, task.fmt, error=f"{task.path}: not read ({why})")
 
-        results = ordered_map(_parse, todo, n, lost=lost, chunk=max(1, min(8, len(todo) // (n * 16))),
-                              init=_mark_worker)
+        results = ordered_map(
+            _parse, todo, n, lost=lost, chunk=max(1, min(8, len(todo) // (n * 16))), init=_mark_worker
+        )
 
         def gen() -> Iterable[_Parsed]:
             try:
@@ -899,8 +1067,9 @@ class Store:
         if parsed.not_a_log:
             return FileResult(t.path, None, "skipped", reason=parsed.not_a_log)
         if parsed.vanished or parsed.error:
-            res = FileResult(t.path, fmt, "vanished" if parsed.vanished else "skipped",
-                             reason=parsed.vanished or parsed.error)
+            res = FileResult(
+                t.path, fmt, "vanished" if parsed.vanished else "skipped", reason=parsed.vanished or parsed.error
+            )
             if parsed.error:
                 res.problems.append(LineProblem(t.path, 0, parsed.error))
                 res.bad = 1
@@ -909,9 +1078,16 @@ class Store:
         if reread and not parsed.n_rows and not parsed.billed and any(p.kind == "bad" for p in parsed.problems):
             # Read again whole and nothing usable came out (a wrong --format, a file overwritten with
             # garbage): keep what it gave before, and its import state, rather than lose it.
-            return FileResult(t.path, fmt, "kept", bad=sum(p.kind == "bad" for p in parsed.problems),
-                              problems=parsed.problems, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
-                              reason="read again, nothing usable: its earlier records are kept")
+            return FileResult(
+                t.path,
+                fmt,
+                "kept",
+                bad=sum(p.kind == "bad" for p in parsed.problems),
+                problems=parsed.problems,
+                bytes_read=parsed.bytes_read,
+                skipped=parsed.skipped,
+                reason="read again, nothing usable: its earlier records are kept",
+            )
         if reread:
             # Read again whole: what this file contributed before is replaced by what it holds now.
             conn.execute("DELETE FROM usage WHERE source_id = ?", (t.source_id,))
@@ -919,8 +1095,15 @@ class Store:
             conn.execute("DELETE FROM billed WHERE source_id = ?", (t.source_id,))
             conn.execute("DELETE FROM problems WHERE source_id = ?", (t.source_id,))
         status = "reread" if reread else ("appended" if t.start_offset else "new")
-        res = FileResult(t.path, fmt, status, bytes_read=parsed.bytes_read, skipped=parsed.skipped,
-                         problems=parsed.problems, unpriced_models=parsed.unpriced)
+        res = FileResult(
+            t.path,
+            fmt,
+            status,
+            bytes_read=parsed.bytes_read,
+            skipped=parsed.skipped,
+            problems=parsed.problems,
+            unpriced_models=parsed.unpriced,
+        )
         rows = parsed.rows
         if parsed.blob:
             import msgspec
@@ -957,8 +1140,10 @@ class Store:
         bad = [p for p in parsed.problems if p.kind == "bad"]
         res.bad = len(bad)
         if parsed.problems:
-            conn.executemany("INSERT INTO problems VALUES (?,?,?,?)",
-                             [(t.source_id, p.line, p.kind, p.reason) for p in parsed.problems[:MAX_PROBLEMS_KEPT]])
+            conn.executemany(
+                "INSERT INTO problems VALUES (?,?,?,?)",
+                [(t.source_id, p.line, p.kind, p.reason) for p in parsed.problems[:MAX_PROBLEMS_KEPT]],
+            )
         ident, head = parsed.ident, parsed.head
         if ident[2] is not None and ident[2] != parsed.end_offset:
             # Grew while being read, or ends with an incomplete line: check it again next time.
@@ -969,8 +1154,21 @@ class Store:
             end_offset, end_line = parsed.end_offset, parsed.end_line
         skipped_n = sum(parsed.skipped.values())
         self._sources_pending.append(  # written with the others of its transaction (_commit)
-            (t.source_id, t.path, fmt, *ident, end_offset, end_line, head, res.new + res.replaced, res.bad,
-             skipped_n, self._import_time, 1 if (reread or t.start_offset == 0) else 0))
+            (
+                t.source_id,
+                t.path,
+                fmt,
+                *ident,
+                end_offset,
+                end_line,
+                head,
+                res.new + res.replaced,
+                res.bad,
+                skipped_n,
+                self._import_time,
+                1 if (reread or t.start_offset == 0) else 0,
+            )
+        )
         return res
 
 
@@ -1001,5 +1199,6 @@ def import_samples(store: Store, catalog: Any, progress=None, cancel=None) -> Im
     from planner import paths
 
     root = paths.sample_logs_dir()
-    return store.import_paths([root], catalog=catalog, progress=progress, cancel=cancel, options=SAMPLE_OPTIONS,
-                              workers=1)
+    return store.import_paths(
+        [root], catalog=catalog, progress=progress, cancel=cancel, options=SAMPLE_OPTIONS, workers=1
+    )

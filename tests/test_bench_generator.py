@@ -100,7 +100,15 @@ def test_manifest_totals_equal_an_independent_scan(tree: Path) -> None:
     assert manifest["lines"] >= 2000
     assert set(found) == set(manifest["models"])
     for model, t in manifest["models"].items():
-        for key in ("requests", "input_tokens", "cache_write_5m", "cache_write_1h", "cache_read", "output_tokens", "web_search_requests"):
+        for key in (
+            "requests",
+            "input_tokens",
+            "cache_write_5m",
+            "cache_write_1h",
+            "cache_read",
+            "output_tokens",
+            "web_search_requests",
+        ):
             assert found[model][key] == t[key], (model, key)
         assert found[model]["cost_usd"] is not None and found[model]["cost_usd"] > 0
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-import pricing
-from pricing import catalog as catalog_module
+from planner.catalog import Catalog, CatalogError, load_catalog
+from planner.catalog import catalog as catalog_module
 
 D = Decimal
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 # Reference section 1.2, typed from the reference (not from models.toml):
 # id: (input, 5m write, 1h write, cache read, output, batch input, batch output)
@@ -51,8 +51,8 @@ NEW_TOKENIZER = {
 
 
 @pytest.fixture(scope="module")
-def cat() -> pricing.Catalog:
-    return pricing.load_catalog()
+def cat() -> Catalog:
+    return load_catalog()
 
 
 def test_every_reference_model_and_nothing_else(cat):
@@ -67,7 +67,10 @@ def test_prices_match_the_reference_table(cat, model_id):
     assert (entry.input, entry.cache_write_5m, entry.cache_write_1h, entry.cache_read, entry.output) == (
         inp, w5, w1, read, out,
     )  # fmt: skip
-    assert (entry.input * (1 - entry.batch_discount), entry.output * (1 - entry.batch_discount)) == (batch_in, batch_out)
+    assert (entry.input * (1 - entry.batch_discount), entry.output * (1 - entry.batch_discount)) == (
+        batch_in,
+        batch_out,
+    )
     assert entry.web_search_per_1k == D(10)
     assert entry.source.startswith("https://")
     assert all(isinstance(getattr(entry, f), Decimal) for f in ("input", "output", "cache_read"))
@@ -125,7 +128,7 @@ def test_effective_dates_pick_the_entry_in_force(cat):
     # the 4.6 long-context premium was dropped in March 2026
     assert cat.price_at("claude-opus-4-6", date(2026, 3, 1)).bands
     assert not cat.price_at("claude-opus-4-6", date(2026, 4, 1)).bands
-    assert cat.price_at("claude-sonnet-4-6", datetime(2026, 3, 20, 23, 59, tzinfo=timezone.utc)).bands
+    assert cat.price_at("claude-sonnet-4-6", datetime(2026, 3, 20, 23, 59, tzinfo=UTC)).bands
     assert cat.price_at("claude-haiku-5-5", date(2026, 10, 6)) is None  # before any price: unknown, not 0
     assert cat.price_at("no-such-model", NOW) is None
 
@@ -235,33 +238,33 @@ def test_no_limit_anywhere_is_zero(cat):
             assert 0 not in (e.rpm, e.itpm, e.otpm), (group, tier)
 
 
-BUNDLED = catalog_module.HERE
+BUNDLED = catalog_module.data_dir()
 
 
 def _bundle_with(tmp_path: Path, monkeypatch, old: str, new: str, file: str = "models.toml") -> None:
     for name in ("models.toml", "limits.toml"):
         text = (BUNDLED / name).read_text()
         (tmp_path / name).write_text(text.replace(old, new, 1) if name == file else text)
-    monkeypatch.setattr(catalog_module, "HERE", tmp_path)
+    monkeypatch.setattr(catalog_module, "data_dir", lambda: tmp_path)
 
 
 def test_malformed_bundled_price_names_file_model_and_field(tmp_path, monkeypatch):
     _bundle_with(tmp_path, monkeypatch, 'input = "4"', 'input = "four"')
-    with pytest.raises(pricing.CatalogError) as err:
-        pricing.load_catalog()
+    with pytest.raises(CatalogError) as err:
+        load_catalog()
     assert str(err.value).startswith("models.toml: model claude-opus-5-5: prices[0].input: expected a decimal")
 
 
 def test_bundled_unknown_field_and_zero_limit_are_refused(tmp_path, monkeypatch):
     _bundle_with(tmp_path, monkeypatch, 'status = "current"', 'status = "current"\nstauts = "x"')
-    with pytest.raises(pricing.CatalogError, match=r"models.toml: model claude-fable-5-1: stauts: unknown field"):
-        pricing.load_catalog()
+    with pytest.raises(CatalogError, match=r"models.toml: model claude-fable-5-1: stauts: unknown field"):
+        load_catalog()
     _bundle_with(tmp_path, monkeypatch, "rpm = 50,", "rpm = 0,", file="limits.toml")
-    with pytest.raises(pricing.CatalogError, match=r"limits.toml: limits opus-4x: \[0\]\.tier1\.rpm: expected a positive"):
-        pricing.load_catalog()
+    with pytest.raises(CatalogError, match=r"limits.toml: limits opus-4x: \[0\]\.tier1\.rpm: expected a positive"):
+        load_catalog()
 
 
 def test_bundled_syntax_error_names_file_and_line(tmp_path, monkeypatch):
     _bundle_with(tmp_path, monkeypatch, "\n[defaults]\n", "\n[defaults\n")
-    with pytest.raises(pricing.CatalogError, match=r"^models\.toml:\d+: "):
-        pricing.load_catalog()
+    with pytest.raises(CatalogError, match=r"^models\.toml:\d+: "):
+        load_catalog()

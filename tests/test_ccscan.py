@@ -38,8 +38,7 @@ def both(path: Path, monkeypatch, start_offset: int = 0, **options):
     """(compiled, reference) results for one file, as comparable tuples."""
 
     def run():
-        r = claude_code.parse(path, start_offset=start_offset, resolve=resolve,
-                              options={"compact": True, **options})
+        r = claude_code.parse(path, start_offset=start_offset, resolve=resolve, options={"compact": True, **options})
         return r.rows, r.problems, r.skipped, r.end_line, r.end_offset
 
     fast = run()
@@ -71,13 +70,30 @@ def test_samples_and_a_generated_tree(tmp_path, monkeypatch):
 
 
 def line(**over) -> dict:
-    d = {"parentUuid": "p", "isSidechain": False, "sessionId": "s-1",
-         "message": {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
-                     "content": [{"type": "text", "text": "a \"quoted\" \\ text\twith é and \u2603"}],
-                     "usage": {"input_tokens": 3, "cache_creation_input_tokens": 100, "cache_read_input_tokens": 200,
-                               "output_tokens": 40, "service_tier": "standard",
-                               "cache_creation": {"ephemeral_5m_input_tokens": 60, "ephemeral_1h_input_tokens": 40}}},
-         "requestId": "req_1", "type": "assistant", "uuid": "u", "timestamp": "2026-11-01T10:00:05.123Z"}
+    d = {
+        "parentUuid": "p",
+        "isSidechain": False,
+        "sessionId": "s-1",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-6",
+            "content": [{"type": "text", "text": 'a "quoted" \\ text\twith é and \u2603'}],
+            "usage": {
+                "input_tokens": 3,
+                "cache_creation_input_tokens": 100,
+                "cache_read_input_tokens": 200,
+                "output_tokens": 40,
+                "service_tier": "standard",
+                "cache_creation": {"ephemeral_5m_input_tokens": 60, "ephemeral_1h_input_tokens": 40},
+            },
+        },
+        "requestId": "req_1",
+        "type": "assistant",
+        "uuid": "u",
+        "timestamp": "2026-11-01T10:00:05.123Z",
+    }
     for path, value in over.items():
         *parents, last = path.split("__")
         node = d
@@ -123,13 +139,21 @@ CASES = {
     "count as string": json.dumps(line(message__usage__output_tokens="40")),
     "null input": json.dumps(line(message__usage__input_tokens=None)),
     "no input": json.dumps(line(message__usage__input_tokens=DELETE)),
-    "openai usage": json.dumps(line(message__usage={"prompt_tokens": 100, "completion_tokens": 5,
-                                                    "prompt_tokens_details": {"cached_tokens": 40}})),
+    "openai usage": json.dumps(
+        line(
+            message__usage={
+                "prompt_tokens": 100,
+                "completion_tokens": 5,
+                "prompt_tokens_details": {"cached_tokens": 40},
+            }
+        )
+    ),
     "no split": json.dumps(line(message__usage__cache_creation=DELETE)),
     "null split": json.dumps(line(message__usage__cache_creation={"ephemeral_5m_input_tokens": None})),
     "web search": json.dumps(line(message__usage__server_tool_use={"web_search_requests": 3, "web_fetch_requests": 1})),
-    "tier speed geo": json.dumps(line(message__usage__service_tier="priority", message__usage__speed="fast",
-                                      message__usage__inference_geo="us")),
+    "tier speed geo": json.dumps(
+        line(message__usage__service_tier="priority", message__usage__speed="fast", message__usage__inference_geo="us")
+    ),
     "empty geo and tier": json.dumps(line(message__usage__service_tier="", message__usage__inference_geo="")),
     "no timestamp": json.dumps(line(timestamp=DELETE)),
     "seconds timestamp": json.dumps(line(timestamp="2026-11-01T10:00:05Z")),
@@ -151,7 +175,143 @@ CASES = {
     "trailing comma": json.dumps(line()).replace('"uuid": "u"', '"uuid": "u",'),
     "leading zero": json.dumps(line()).replace('"output_tokens": 40', '"output_tokens": 040'),
     "big skipped numbers": json.dumps(line(extra=[1e300, -0.5, 12345678901234567890123, 0])),
-    "deep nesting": json.dumps(line(extra=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])),
+    "deep nesting": json.dumps(
+        line(
+            extra=[
+                [
+                    [
+                        [
+                            [
+                                [
+                                    [
+                                        [
+                                            [
+                                                [
+                                                    [
+                                                        [
+                                                            [
+                                                                [
+                                                                    [
+                                                                        [
+                                                                            [
+                                                                                [
+                                                                                    [
+                                                                                        [
+                                                                                            [
+                                                                                                [
+                                                                                                    [
+                                                                                                        [
+                                                                                                            [
+                                                                                                                [
+                                                                                                                    [
+                                                                                                                        [
+                                                                                                                            [
+                                                                                                                                [
+                                                                                                                                    [
+                                                                                                                                        [
+                                                                                                                                            [
+                                                                                                                                                [
+                                                                                                                                                    [
+                                                                                                                                                        [
+                                                                                                                                                            [
+                                                                                                                                                                [
+                                                                                                                                                                    [
+                                                                                                                                                                        [
+                                                                                                                                                                            [
+                                                                                                                                                                                [
+                                                                                                                                                                                    [
+                                                                                                                                                                                        [
+                                                                                                                                                                                            [
+                                                                                                                                                                                                [
+                                                                                                                                                                                                    [
+                                                                                                                                                                                                        [
+                                                                                                                                                                                                            [
+                                                                                                                                                                                                                [
+                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                                                    []
+                                                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                ]
+                                                                                                                                                                                                            ]
+                                                                                                                                                                                                        ]
+                                                                                                                                                                                                    ]
+                                                                                                                                                                                                ]
+                                                                                                                                                                                            ]
+                                                                                                                                                                                        ]
+                                                                                                                                                                                    ]
+                                                                                                                                                                                ]
+                                                                                                                                                                            ]
+                                                                                                                                                                        ]
+                                                                                                                                                                    ]
+                                                                                                                                                                ]
+                                                                                                                                                            ]
+                                                                                                                                                        ]
+                                                                                                                                                    ]
+                                                                                                                                                ]
+                                                                                                                                            ]
+                                                                                                                                        ]
+                                                                                                                                    ]
+                                                                                                                                ]
+                                                                                                                            ]
+                                                                                                                        ]
+                                                                                                                    ]
+                                                                                                                ]
+                                                                                                            ]
+                                                                                                        ]
+                                                                                                    ]
+                                                                                                ]
+                                                                                            ]
+                                                                                        ]
+                                                                                    ]
+                                                                                ]
+                                                                            ]
+                                                                        ]
+                                                                    ]
+                                                                ]
+                                                            ]
+                                                        ]
+                                                    ]
+                                                ]
+                                            ]
+                                        ]
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ]
+                ]
+            ]
+        )
+    ),
     "usage twice": json.dumps(line(extra={"usage": {"input_tokens": 1}})),
     "not an object": '["usage"]',
     "truncated": json.dumps(line())[:-30],
@@ -178,11 +338,17 @@ def test_streaming_copies_and_sidechain_replays_collapse_the_same_way(tmp_path, 
         for out in (1, 7, 30 + i):  # streaming snapshots: the last one is the largest
             lines.append(json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", message__usage__output_tokens=out)))
         if i % 3 == 0:  # a sub-agent replay, larger, which must still lose to the main copy
-            lines.append(json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", isSidechain=True,
-                                         message__usage__output_tokens=999)))
+            lines.append(
+                json.dumps(
+                    line(message__id=f"m{i}", requestId=f"r{i}", isSidechain=True, message__usage__output_tokens=999)
+                )
+            )
         if i % 5 == 0:  # a copy the compiled scanner leaves to the reference (an escaped id)
-            lines.append(json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", message__usage__output_tokens=500))
-                         .replace(f'"m{i}"', '"' + "".join(f"\\u{ord(c):04x}" for c in f"m{i}") + '"'))
+            lines.append(
+                json.dumps(line(message__id=f"m{i}", requestId=f"r{i}", message__usage__output_tokens=500)).replace(
+                    f'"m{i}"', '"' + "".join(f"\\u{ord(c):04x}" for c in f"m{i}") + '"'
+                )
+            )
     p = tmp_path / "projects" / "-p" / "s.jsonl"
     p.parent.mkdir(parents=True)
     p.write_text("\n".join(lines) + "\n")
@@ -192,15 +358,46 @@ def test_streaming_copies_and_sidechain_replays_collapse_the_same_way(tmp_path, 
     assert outs["m0:r0"] == 500 and outs["m1:r1"] == 31 and outs["m3:r3"] == 33 and not any(r[20] for r in rows)
 
 
-_NOISE = [b'"', b"\\", b"{", b"}", b"[", b"]", b",", b":", b"0", b"7", b"-", b".", b"e", b"\x01", b"\xff",
-          b" ", b"n", b"null", b"\\u", b"\\ud83d", b'"usage"', b"\n"]
+_NOISE = [
+    b'"',
+    b"\\",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"0",
+    b"7",
+    b"-",
+    b".",
+    b"e",
+    b"\x01",
+    b"\xff",
+    b" ",
+    b"n",
+    b"null",
+    b"\\u",
+    b"\\ud83d",
+    b'"usage"',
+    b"\n",
+]
 
 
 def test_randomly_damaged_lines_match_the_reference(tmp_path, monkeypatch):
     rnd = random.Random(20261123)
-    good = [json.dumps(line(message__id=f"msg_{i}", requestId=f"req_{i % 40}", isSidechain=i % 7 == 0,
-                            message__usage__output_tokens=i), separators=(",", ":")).encode()
-            for i in range(120)]
+    good = [
+        json.dumps(
+            line(
+                message__id=f"msg_{i}",
+                requestId=f"req_{i % 40}",
+                isSidechain=i % 7 == 0,
+                message__usage__output_tokens=i,
+            ),
+            separators=(",", ":"),
+        ).encode()
+        for i in range(120)
+    ]
     p = tmp_path / "projects" / "-p" / "s.jsonl"
     p.parent.mkdir(parents=True)
     checked = 0
@@ -212,14 +409,14 @@ def test_randomly_damaged_lines_match_the_reference(tmp_path, monkeypatch):
                 at = rnd.randrange(len(b))
                 op = rnd.random()
                 if op < 0.45:
-                    b[at:at + 1] = rnd.choice(_NOISE)
+                    b[at : at + 1] = rnd.choice(_NOISE)
                 elif op < 0.7:
                     b.insert(at, rnd.choice(_NOISE)[0])
                 elif op < 0.85:
-                    del b[at:at + rnd.randint(1, 12)]
+                    del b[at : at + rnd.randint(1, 12)]
                 else:
                     n = rnd.randint(1, 20)
-                    b[at:at] = b[at:at + n]
+                    b[at:at] = b[at : at + n]
             lines.append(bytes(b))
         p.write_bytes(b"\n".join(lines) + b"\n")
         assert_same(p, monkeypatch)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-import pricing
 from planner import paths
+from planner.catalog import load_catalog
 from planner.cli import main
 from planner.projection import demand
 from planner.store import Store
@@ -32,7 +32,7 @@ def test_json_peaks_are_the_stores_rolling_peaks_and_every_tier_is_listed(db, ca
     code, out, _ = run(capsys, "headroom", "--format", "json", "--growth", "0.1")
     data = json.loads(out)
     assert code == 0
-    cat = pricing.load_catalog()
+    cat = load_catalog()
     expected = demand.store_peaks(Store(db), cat)
     assert {g["group"] for g in data["groups"]} == set(expected)
     for g in data["groups"]:
@@ -46,8 +46,12 @@ def test_json_peaks_are_the_stores_rolling_peaks_and_every_tier_is_listed(db, ca
     assert build["fits"] is True and build["dimensions"]["itpm"]["limit"] == 5_000_000
     assert isinstance(build["dimensions"]["itpm"]["months_to_bind"], float)
     # a group whose limits the catalog does not know is "cannot confirm", never "fits"
-    unknown = [t for g in data["groups"] for t in g["tiers"]
-               if any(t["dimensions"][d]["limit"] is None for d in ("rpm", "itpm", "otpm"))]
+    unknown = [
+        t
+        for g in data["groups"]
+        for t in g["tiers"]
+        if any(t["dimensions"][d]["limit"] is None for d in ("rpm", "itpm", "otpm"))
+    ]
     assert unknown and all(t["fits"] is None for t in unknown)
     assert data["recommended_tier"] == "custom" and "cannot confirm" in data["reason"]
     assert data["forecast"]["month_to_date"] > 0

@@ -5,13 +5,21 @@ from decimal import Decimal
 
 import pytest
 
-import pricing
 from planner import paths
+from planner.catalog import Usage, load_catalog, price_usage
 from planner.cli import main
 
 SAMPLES = paths.sample_logs_dir()
-FIELDS = ("requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-          "output_tokens", "web_search_requests", "cost_usd")
+FIELDS = (
+    "requests",
+    "input_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "web_search_requests",
+    "cost_usd",
+)
 
 
 def run(capsys, *argv):
@@ -40,7 +48,9 @@ def test_import_samples_summary_names_the_bad_line(db, capsys):
 
 def test_strict_exits_1_on_bad_lines(db, tmp_path, capsys):
     log = tmp_path / "app.jsonl"
-    log.write_text('{"ts":"2026-11-01T00:00:00Z","id":"a","model":"claude-haiku-4-5","usage":{"input_tokens":5,"output_tokens":1}}\n{oops\n')
+    log.write_text(
+        '{"ts":"2026-11-01T00:00:00Z","id":"a","model":"claude-haiku-4-5","usage":{"input_tokens":5,"output_tokens":1}}\n{oops\n'
+    )
     code, out, _ = run(capsys, "import", str(log), "--strict")
     assert code == 1 and f"{log}:2:" in out
 
@@ -87,13 +97,14 @@ def test_report_json_contract_and_exact_cost(db, capsys):
     # the Claude Code part priced record by record with the cost engine equals the report's rows
     from planner.usage import claude_code
 
-    cat = pricing.load_catalog()
+    cat = load_catalog()
     expected = Decimal(0)
     for f in sorted((SAMPLES / "claude-code").rglob("*.jsonl")):
-        for r in claude_code.parse(f, resolve=lambda m: (x.id if (x := cat.resolve(m)) else None)).records:
-            u = pricing.Usage(r.input_tokens, r.output_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read,
-                              r.web_search_requests)
-            expected += pricing.price_usage(cat, r.model, u, r.ts).total
+        for r in claude_code.parse(f, resolve=lambda m: x.id if (x := cat.resolve(m)) else None).records:
+            u = Usage(
+                r.input_tokens, r.output_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read, r.web_search_requests
+            )
+            expected += price_usage(cat, r.model, u, r.ts).total
     only = str(db) + ".cc"
     run(capsys, "import", str(SAMPLES / "claude-code"), "--db", only)
     code, out, _ = run(capsys, "report", "--format", "json", "--db", only)

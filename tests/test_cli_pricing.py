@@ -46,7 +46,9 @@ def test_cost_json_is_exact(capsys):
 
 
 def test_cost_table_shows_breakdown_and_source(capsys):
-    code, out, _ = run(capsys, "cost", "-m", "claude-opus-4-6", "--input", "1000", "--output", "500", "--at", "2026-11-01")
+    code, out, _ = run(
+        capsys, "cost", "-m", "claude-opus-4-6", "--input", "1000", "--output", "500", "--at", "2026-11-01"
+    )
     assert code == 0
     assert "0.005" in out and "0.0125" in out and "0.0175" in out and "effective 2026-09-20" in out
 
@@ -71,12 +73,12 @@ def test_cost_rejects_negative_counts(capsys):
 
 
 def test_prices_lists_every_model_with_all_five_prices(capsys):
-    import pricing
+    from planner.catalog import load_catalog
 
     code, out, _ = run(capsys, "prices", "--format", "csv", "--at", "2026-11-01")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["model"] for r in rows} == set(pricing.load_catalog().models)
+    assert {r["model"] for r in rows} == set(load_catalog().models)
     for row in rows:
         assert all(row[k] for k in ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "source"))
     opus = next(r for r in rows if r["model"] == "claude-opus-5-5")

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-import pricing
-from pricing import Usage, price_usage
+from planner.catalog import Catalog, Usage, load_catalog, price_usage
 
 D = Decimal
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def cat() -> pricing.Catalog:
-    return pricing.load_catalog()
+def cat() -> Catalog:
+    return load_catalog()
 
 
 def test_plain_request_is_exact_per_category(cat):
@@ -92,7 +91,9 @@ def test_batch_stacks_with_the_long_context_band(cat):
 
 
 def test_us_residency_multiplies_every_token_category(cat):
-    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cache_read=1_000_000, web_search_requests=1000, geo="us")
+    usage = Usage(
+        input_tokens=1_000_000, output_tokens=1_000_000, cache_read=1_000_000, web_search_requests=1000, geo="us"
+    )
     r = price_usage(cat, "claude-opus-4-6", usage, NOW)
     assert (r.breakdown["input"], r.breakdown["output"], r.breakdown["cache_read"]) == (D("5.5"), D("27.5"), D("0.55"))
     assert r.breakdown["web_search"] == D(10) and not r.warnings
@@ -106,7 +107,9 @@ def test_residency_on_an_older_model_warns_and_prices_at_base(cat):
 
 
 def test_fast_mode_uses_fast_prices_and_derives_cache_prices(cat):
-    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cache_write_5m=1_000_000, cache_read=1_000_000, fast=True)
+    usage = Usage(
+        input_tokens=1_000_000, output_tokens=1_000_000, cache_write_5m=1_000_000, cache_read=1_000_000, fast=True
+    )
     r = price_usage(cat, "claude-opus-4-6", usage, date(2026, 2, 20))
     # $30/$150, 5m write 1.25x and read 0.1x of the fast input; no long-context charge
     assert r.breakdown == {

@@ -1,13 +1,13 @@
 """Rate-limit header parsing on real-shaped header sets: full, partial, none, malformed, OpenAI."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from planner.probe.headers import DimensionLimit, parse_duration, parse_headers
 
-NOW = datetime(2025, 2, 24, 22, 25, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 2, 24, 22, 25, 0, tzinfo=UTC)
 
 FULL = {
     "anthropic-ratelimit-requests-limit": "4000",
@@ -46,7 +46,7 @@ def test_full_anthropic_set():
     assert set(snap.limits) == {"requests", "input_tokens", "output_tokens", "tokens"}
     req = snap.limits["requests"]
     assert (req.limit, req.remaining) == (4000, 3999)
-    assert req.reset == datetime(2025, 2, 24, 22, 25, 1, tzinfo=timezone.utc)
+    assert req.reset == datetime(2025, 2, 24, 22, 25, 1, tzinfo=UTC)
     assert req.rounded is False and snap.limits["input_tokens"].rounded is True
     assert snap.limits["input_tokens"].remaining == 1_998_000
     assert snap.limits["tokens"].limit == 2_400_000
@@ -68,7 +68,7 @@ def test_partial_2025_capture():
     snap = parse_headers(PARTIAL_2025, now=NOW)
     assert snap.family == "anthropic" and snap.warnings == []
     assert set(snap.limits) == {"requests", "output_tokens"}
-    assert snap.limits["requests"] == DimensionLimit(50, 49, datetime(2025, 2, 24, 22, 25, 30, tzinfo=timezone.utc))
+    assert snap.limits["requests"] == DimensionLimit(50, 49, datetime(2025, 2, 24, 22, 25, 30, tzinfo=UTC))
     assert "input_tokens" not in snap.limits  # unknown, not zero
     assert snap.headers_seen == sorted(k for k in PARTIAL_2025 if k.startswith("anthropic-ratelimit-"))
 
@@ -97,21 +97,26 @@ def test_malformed_values_warn_and_stay_unknown():
     assert snap.limits["input_tokens"].remaining is None
     assert snap.retry_after_s is None and snap.should_retry is None
     text = "\n".join(snap.warnings)
-    for name in ("anthropic-ratelimit-requests-limit", "anthropic-ratelimit-requests-reset",
-                 "anthropic-ratelimit-input-tokens-remaining", "retry-after", "x-should-retry"):
+    for name in (
+        "anthropic-ratelimit-requests-limit",
+        "anthropic-ratelimit-requests-reset",
+        "anthropic-ratelimit-input-tokens-remaining",
+        "retry-after",
+        "x-should-retry",
+    ):
         assert name in text
     assert len(snap.warnings) == 5
 
 
 def test_reset_without_zone_is_utc_with_a_warning():
     snap = parse_headers({"anthropic-ratelimit-requests-reset": "2025-02-24T22:25:30"}, now=NOW)
-    assert snap.limits["requests"].reset == datetime(2025, 2, 24, 22, 25, 30, tzinfo=timezone.utc)
+    assert snap.limits["requests"].reset == datetime(2025, 2, 24, 22, 25, 30, tzinfo=UTC)
     assert "no time zone" in snap.warnings[0]
 
 
 def test_offset_reset_normalised_to_utc():
     snap = parse_headers({"anthropic-ratelimit-requests-reset": "2025-02-24T23:25:30+01:00"}, now=NOW)
-    assert snap.limits["requests"].reset == datetime(2025, 2, 24, 22, 25, 30, tzinfo=timezone.utc)
+    assert snap.limits["requests"].reset == datetime(2025, 2, 24, 22, 25, 30, tzinfo=UTC)
 
 
 def test_retry_after_forms():
@@ -125,21 +130,35 @@ def test_retry_after_forms():
 
 
 def test_priority_and_fast_families():
-    snap = parse_headers({
-        "anthropic-priority-input-tokens-limit": "100000",
-        "anthropic-priority-input-tokens-remaining": "99000",
-        "anthropic-priority-input-tokens-reset": "2025-02-24T22:25:00Z",
-        "anthropic-fast-output-tokens-limit": "50000",
-    }, now=NOW)
+    snap = parse_headers(
+        {
+            "anthropic-priority-input-tokens-limit": "100000",
+            "anthropic-priority-input-tokens-remaining": "99000",
+            "anthropic-priority-input-tokens-reset": "2025-02-24T22:25:00Z",
+            "anthropic-fast-output-tokens-limit": "50000",
+        },
+        now=NOW,
+    )
     assert snap.family == "anthropic" and snap.limits == {}
     assert snap.priority["input_tokens"].remaining == 99_000
     assert snap.fast["output_tokens"].limit == 50_000
 
 
-@pytest.mark.parametrize("text,seconds", [
-    ("12ms", 0.012), ("21s", 21.0), ("2m59.56s", 179.56), ("6m0s", 360.0), ("1h2m3.5s", 3723.5),
-    ("1s", 1.0), ("7", 7.0), ("0.5", 0.5), ("1h", 3600.0), ("150us", 0.00015),
-])
+@pytest.mark.parametrize(
+    "text,seconds",
+    [
+        ("12ms", 0.012),
+        ("21s", 21.0),
+        ("2m59.56s", 179.56),
+        ("6m0s", 360.0),
+        ("1h2m3.5s", 3723.5),
+        ("1s", 1.0),
+        ("7", 7.0),
+        ("0.5", 0.5),
+        ("1h", 3600.0),
+        ("150us", 0.00015),
+    ],
+)
 def test_go_durations(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
@@ -151,15 +170,18 @@ def test_bad_durations(text):
 
 
 def test_openai_family():
-    snap = parse_headers({
-        "x-ratelimit-limit-requests": "60",
-        "x-ratelimit-limit-tokens": "150000",
-        "x-ratelimit-remaining-requests": "59",
-        "x-ratelimit-remaining-tokens": "149984",
-        "x-ratelimit-reset-requests": "1s",
-        "x-ratelimit-reset-tokens": "6m0s",
-        "x-request-id": "req_oa",
-    }, now=NOW)
+    snap = parse_headers(
+        {
+            "x-ratelimit-limit-requests": "60",
+            "x-ratelimit-limit-tokens": "150000",
+            "x-ratelimit-remaining-requests": "59",
+            "x-ratelimit-remaining-tokens": "149984",
+            "x-ratelimit-reset-requests": "1s",
+            "x-ratelimit-reset-tokens": "6m0s",
+            "x-request-id": "req_oa",
+        },
+        now=NOW,
+    )
     assert snap.family == "openai" and snap.warnings == []
     assert snap.limits["requests"] == DimensionLimit(60, 59, NOW + timedelta(seconds=1))
     assert snap.limits["tokens"].reset == NOW + timedelta(minutes=6)

@@ -3,16 +3,16 @@ the database, --watch with trend and Ctrl-C, and the missing-key exit."""
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-
 from fakeapi import FakeAnthropic, FakeClock, reply
+
+from planner.catalog import load_catalog
 from planner.cli import main
-from planner.commands import probe as probe_cmd
+from planner.cli import probe as probe_cmd
 from planner.probe import history
-from pricing import load_catalog
 
 KEY = "sk-ant-api03-CLITEST-abcdefghijklmnop-9876"
 
@@ -38,13 +38,25 @@ def test_json_contract(env, api, capsys):
     raw = capsys.readouterr().out
     out = json.loads(raw)
     assert rc == 0
-    assert {"model", "status", "request_id", "observed_at", "limits", "retry_after_s", "tier", "cost_usd",
-            "warnings"} <= set(out)
+    assert {
+        "model",
+        "status",
+        "request_id",
+        "observed_at",
+        "limits",
+        "retry_after_s",
+        "tier",
+        "cost_usd",
+        "warnings",
+    } <= set(out)
     assert out["model"] == "claude-sonnet-4-6" and out["status"] == "ok" and out["request_id"].startswith("req_")
     assert set(out["limits"]) == {"requests", "input_tokens", "output_tokens", "tokens"}
     assert out["limits"]["requests"]["limit"] == 1000 and out["limits"]["requests"]["remaining"] == 999
-    assert out["limits"]["input_tokens"] == {"limit": 2_000_000, "remaining": 2_000_000,
-                                             "reset": out["limits"]["input_tokens"]["reset"]}
+    assert out["limits"]["input_tokens"] == {
+        "limit": 2_000_000,
+        "remaining": 2_000_000,
+        "reset": out["limits"]["input_tokens"]["reset"],
+    }
     datetime.fromisoformat(out["limits"]["requests"]["reset"].replace("Z", "+00:00"))
     assert out["tier"] == "start" and out["retry_after_s"] is None and out["warnings"] == []
     # 16 input tokens × $3/MTok + 1 output × $15/MTok, an exact JSON number
@@ -74,7 +86,7 @@ def test_several_models_give_a_json_list(env, api, capsys):
 def test_default_model_is_the_cheapest_current_haiku(env, api, capsys):
     main(["probe", "--base-url", api.base_url, "-f", "json"])
     out = json.loads(capsys.readouterr().out)
-    assert out["model"] == "claude-haiku-5-5" == probe_cmd.default_model(load_catalog(), datetime.now(timezone.utc))
+    assert out["model"] == "claude-haiku-5-5" == probe_cmd.default_model(load_catalog(), datetime.now(UTC))
     assert out["tier"] is None  # no published Haiku 5.5 limits to compare with
     assert Decimal(str(out["cost_usd"])) == Decimal("0.0000021")  # 16 × $0.10 + 1 × $0.50 per MTok
 
@@ -146,6 +158,7 @@ def test_watch_trend_values():
     class R:
         def __init__(self, remaining):
             from planner.probe.headers import DimensionLimit
+
             self.model, self.status = "m", "ok"
             self.limits = {"requests": DimensionLimit(50, remaining)}
 

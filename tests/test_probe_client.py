@@ -3,16 +3,16 @@ spend cap, 529 then success, 4xx, timeouts, connection refused, and where the ke
 
 import asyncio
 import socket
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
 import pytest
-
 from fakeapi import FakeAnthropic, FakeClock, Reply, reply
+
+from planner.catalog import load_catalog
 from planner.errors import PlannerError
 from planner.probe import client as pc
-from pricing import load_catalog
 
 KEY = "sk-ant-api03-TESTKEY-0123456789abcdefWXYZ"
 
@@ -40,8 +40,16 @@ class Sleeps(list):
 
 def run(api, catalog, clock, model="claude-haiku-4-5", **kw):
     sleeps = kw.pop("sleep", Sleeps())
-    result = pc.probe(model, api_key=kw.pop("api_key", KEY), base_url=kw.pop("base_url", api.base_url),
-                      catalog=catalog, sleep=sleeps, clock=clock.now, rand=lambda: 0.0, **kw)
+    result = pc.probe(
+        model,
+        api_key=kw.pop("api_key", KEY),
+        base_url=kw.pop("base_url", api.base_url),
+        catalog=catalog,
+        sleep=sleeps,
+        clock=clock.now,
+        rand=lambda: 0.0,
+        **kw,
+    )
     return result, sleeps
 
 
@@ -52,7 +60,7 @@ def test_success_reads_limits_cost_and_tier(api, catalog, clock):
     assert r.limits["requests"].limit == 50 and r.limits["requests"].remaining == 49
     assert r.limits["input_tokens"].limit == 50_000 and r.limits["input_tokens"].remaining == 50_000  # rounded
     assert r.limits["output_tokens"].remaining == 10_000
-    assert r.limits["requests"].reset == datetime(2026, 11, 23, 12, 0, 2, tzinfo=timezone.utc)
+    assert r.limits["requests"].reset == datetime(2026, 11, 23, 12, 0, 2, tzinfo=UTC)
     # usage in the body: 8 + len('[{"role": "user", "content": "Hi"}]') // 4 = 16 input tokens, 1 output,
     # priced at Haiku 4.5 ($1 / $5 per MTok): 16 × 1e-6 + 1 × 5e-6
     assert r.cost_usd == Decimal("0.000021") and r.cost_source == "catalog"
@@ -64,8 +72,17 @@ def test_success_reads_limits_cost_and_tier(api, catalog, clock):
     assert sent.headers["x-api-key"] == KEY and sent.headers["anthropic-version"] == "2023-06-01"
     assert "Anthropic rounds remaining token counts to the nearest thousand" in r.notes
     j = r.to_json()
-    assert list(j)[:9] == ["model", "status", "request_id", "observed_at", "limits", "retry_after_s", "tier",
-                           "cost_usd", "warnings"]
+    assert list(j)[:9] == [
+        "model",
+        "status",
+        "request_id",
+        "observed_at",
+        "limits",
+        "retry_after_s",
+        "tier",
+        "cost_usd",
+        "warnings",
+    ]
     assert j["observed_at"] == "2026-11-23T12:00:00Z"
     assert j["limits"]["requests"] == {"limit": 50, "remaining": 49, "reset": "2026-11-23T12:00:02Z"}
     assert j["limits"]["tokens"]["limit"] == 60_000
@@ -152,9 +169,15 @@ def test_retry_after_over_a_minute_falls_back_to_backoff():
     assert pc.retry_delay(1, None, lambda: 1.0) == 0.75  # jitter only ever shortens, by up to 25 %
 
 
-@pytest.mark.parametrize("status,words", [
-    (400, "bad request"), (401, "bad API key"), (403, "no access to claude-haiku-4-5"), (404, "unknown model"),
-])
+@pytest.mark.parametrize(
+    "status,words",
+    [
+        (400, "bad request"),
+        (401, "bad API key"),
+        (403, "no access to claude-haiku-4-5"),
+        (404, "unknown model"),
+    ],
+)
 def test_client_errors_are_explained_and_not_retried(api, catalog, clock, status, words):
     api.enqueue(reply.error(status))
     r, sleeps = run(api, catalog, clock)
@@ -193,8 +216,15 @@ def test_connection_refused(catalog, clock):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     sleeps = Sleeps()
-    r = pc.probe("claude-haiku-4-5", api_key=KEY, base_url=f"http://127.0.0.1:{port}", catalog=catalog,
-                 sleep=sleeps, clock=clock.now, rand=lambda: 0.0)
+    r = pc.probe(
+        "claude-haiku-4-5",
+        api_key=KEY,
+        base_url=f"http://127.0.0.1:{port}",
+        catalog=catalog,
+        sleep=sleeps,
+        clock=clock.now,
+        rand=lambda: 0.0,
+    )
     assert r.status == "error" and r.http_status is None and r.attempts == 3 and len(sleeps) == 2
     assert "could not connect" in r.explanation and f"127.0.0.1:{port}" in r.explanation
 
@@ -237,7 +267,7 @@ def test_catalog_tier_is_named(catalog, clock):
 
 
 def test_tier_from_the_date_of_the_probe(catalog):
-    clock = FakeClock(datetime(2026, 5, 1, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 5, 1, tzinfo=UTC))
     with FakeAnthropic(rpm=50, itpm=50_000, otpm=10_000, clock=clock) as api:
         r, _ = run(api, catalog, clock)
     assert r.tier == "tier1"  # the Tier 1-4 system in force in May 2026
@@ -259,15 +289,29 @@ def test_redirect_is_not_followed_with_the_key(api, catalog, clock):
     assert r.status == "error" and r.http_status == 307 and "not followed" in r.explanation
 
 
-@pytest.mark.parametrize("url", ["http://example.com", "http://10.0.0.5:8080", "ftp://127.0.0.1", "example.com",
-                                 "https://user:pw@api.anthropic.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com",
+        "http://10.0.0.5:8080",
+        "ftp://127.0.0.1",
+        "example.com",
+        "https://user:pw@api.anthropic.com",
+    ],
+)
 def test_unsafe_base_urls_are_refused_before_any_request(url):
     with pytest.raises(PlannerError):
-        pc.probe("claude-haiku-4-5", api_key=KEY, base_url=url, client=httpx.Client(transport=httpx.MockTransport(
-            lambda req: pytest.fail("no request may be sent"))))
+        pc.probe(
+            "claude-haiku-4-5",
+            api_key=KEY,
+            base_url=url,
+            client=httpx.Client(transport=httpx.MockTransport(lambda req: pytest.fail("no request may be sent"))),
+        )
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/", "http://localhost:1", "http://[::1]:9", "https://api.anthropic.com"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/", "http://localhost:1", "http://[::1]:9", "https://api.anthropic.com"]
+)
 def test_safe_base_urls(url):
     assert pc.check_base_url(url) == url.rstrip("/")
 
@@ -275,7 +319,9 @@ def test_safe_base_urls(url):
 def test_base_url_from_environment():
     assert pc.resolve_base_url(None, {"ANTHROPIC_BASE_URL": "http://127.0.0.1:7/"}) == "http://127.0.0.1:7"
     assert pc.resolve_base_url(None, {}) == "https://api.anthropic.com"
-    assert pc.resolve_base_url("http://localhost:5", {"ANTHROPIC_BASE_URL": "https://x.example"}) == "http://localhost:5"
+    assert (
+        pc.resolve_base_url("http://localhost:5", {"ANTHROPIC_BASE_URL": "https://x.example"}) == "http://localhost:5"
+    )
 
 
 def test_missing_key():
@@ -304,8 +350,15 @@ def test_aprobe_against_the_fake(api, catalog, clock):
         sleeps.append(s)
 
     async def go():
-        return await pc.aprobe("claude-haiku-4-5", api_key=KEY, base_url=api.base_url, catalog=catalog,
-                               sleep=sleep, clock=clock.now, rand=lambda: 0.0)
+        return await pc.aprobe(
+            "claude-haiku-4-5",
+            api_key=KEY,
+            base_url=api.base_url,
+            catalog=catalog,
+            sleep=sleep,
+            clock=clock.now,
+            rand=lambda: 0.0,
+        )
 
     r = asyncio.run(go())
     assert r.status == "ok" and r.attempts == 2 and sleeps == [0.5]

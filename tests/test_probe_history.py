@@ -2,7 +2,7 @@
 latest live limits per group for the dashboard and `planner plan`."""
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,11 +11,20 @@ from planner.probe import history
 from planner.probe.client import ProbeResult
 from planner.probe.headers import DimensionLimit, HeaderSnapshot
 
-T0 = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def result(model="claude-haiku-4-5", group="haiku-4-5", status="ok", at=T0, rpm=1000, itpm=2_000_000, otpm=400_000,
-           endpoint="messages", cost=Decimal("0.000021")):
+def result(
+    model="claude-haiku-4-5",
+    group="haiku-4-5",
+    status="ok",
+    at=T0,
+    rpm=1000,
+    itpm=2_000_000,
+    otpm=400_000,
+    endpoint="messages",
+    cost=Decimal("0.000021"),
+):
     limits = {}
     if rpm is not None:
         limits["requests"] = DimensionLimit(rpm, rpm - 1, at + timedelta(seconds=1))
@@ -24,9 +33,22 @@ def result(model="claude-haiku-4-5", group="haiku-4-5", status="ok", at=T0, rpm=
     if otpm is not None:
         limits["output_tokens"] = DimensionLimit(otpm, otpm, at, rounded=True)
     snap = HeaderSnapshot("anthropic" if limits else None, limits)
-    return ProbeResult(model=model, group=group, status=status, http_status=200 if status == "ok" else 429,
-                       request_id="req_1", observed_at=at, snapshot=snap, retry_after_s=None, explanation="ok",
-                       cost_usd=cost, tier="start", warnings=["w1"], endpoint=endpoint, host="127.0.0.1:1")
+    return ProbeResult(
+        model=model,
+        group=group,
+        status=status,
+        http_status=200 if status == "ok" else 429,
+        request_id="req_1",
+        observed_at=at,
+        snapshot=snap,
+        retry_after_s=None,
+        explanation="ok",
+        cost_usd=cost,
+        tier="start",
+        warnings=["w1"],
+        endpoint=endpoint,
+        host="127.0.0.1:1",
+    )
 
 
 class FakeStore:
@@ -92,7 +114,9 @@ def test_latest_live_limits_per_group(conn):
     history.save_snapshot(conn, result(at=T0, rpm=50))
     history.save_snapshot(conn, result(at=T0 + timedelta(minutes=5), rpm=1000))
     history.save_snapshot(conn, result(at=T0 + timedelta(minutes=6), status="error", rpm=None, itpm=None, otpm=None))
-    history.save_snapshot(conn, result(at=T0 + timedelta(minutes=7), endpoint="count_tokens", rpm=100, itpm=None, otpm=None))
+    history.save_snapshot(
+        conn, result(at=T0 + timedelta(minutes=7), endpoint="count_tokens", rpm=100, itpm=None, otpm=None)
+    )
     history.save_snapshot(conn, result(model="claude-sonnet-4-6", group="sonnet-4x", at=T0, itpm=None))
     history.save_snapshot(conn, result(model="claude-opus-4-8", group="opus-4x", at=T0 - timedelta(hours=2)))
     live = history.latest_live_limits(conn, now=now)

@@ -4,18 +4,24 @@ import subprocess
 import sys
 
 import pytest
+from hygiene import load as _load
 
-MODULES = ["planner.probe", "planner.probe.headers", "planner.probe.client", "planner.probe.history",
-           "planner.probe.infer", "planner.probe.admin", "planner.commands.probe"]
+MODULES = [
+    "planner.probe",
+    "planner.probe.headers",
+    "planner.probe.client",
+    "planner.probe.history",
+    "planner.probe.infer",
+    "planner.probe.admin",
+    "planner.cli.probe",
+]
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_loads_without_textual(module):
-    code = (f"import importlib, sys; importlib.import_module({module!r}); "
-            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'textual_plotext'))))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    # Textual and Rich are made unimportable (see test_import_hygiene): loading must still work.
+    proc = _load(module)
     assert proc.returncode == 0, proc.stderr[-500:]
-    assert proc.stdout.strip() == ""
 
 
 def test_headers_module_is_pure():

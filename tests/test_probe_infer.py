@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from planner.catalog import load_catalog
 from planner.probe.headers import DimensionLimit
 from planner.probe.infer import infer_tier, observed_limits
-from pricing import load_catalog
 
 NOV = date(2026, 11, 23)
 

@@ -1,13 +1,13 @@
 """Demand peaks: minute buckets, rolling windows at their boundaries, cache-aware ITPM, buckets."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from pricing import load_catalog
+from planner.catalog import load_catalog
 from planner.projection import demand
 
-T0 = int(datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc).timestamp() * 1000)
+T0 = int(datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp() * 1000)
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +57,13 @@ def test_bucket_rows_give_token_rates_and_no_rpm(catalog):
 
 def test_rolling_window_boundaries(catalog):
     t = T0 + 30_000  # mid-minute: the rolling window is not the clock minute
-    apart = demand.rolling_peaks([(t, "claude-sonnet-4-6", 10, 0, 0, 0, 1), (t + 60_000, "claude-sonnet-4-6", 20, 0, 0, 0, 1)], catalog)
+    apart = demand.rolling_peaks(
+        [(t, "claude-sonnet-4-6", 10, 0, 0, 0, 1), (t + 60_000, "claude-sonnet-4-6", 20, 0, 0, 0, 1)], catalog
+    )
     assert apart["sonnet-4x"]["rpm"] == (1, t) and apart["sonnet-4x"]["itpm"] == (20, t + 60_000)
-    together = demand.rolling_peaks([(t, "claude-sonnet-4-6", 10, 0, 0, 0, 1), (t + 59_999, "claude-sonnet-4-6", 20, 0, 0, 0, 1)], catalog)
+    together = demand.rolling_peaks(
+        [(t, "claude-sonnet-4-6", 10, 0, 0, 0, 1), (t + 59_999, "claude-sonnet-4-6", 20, 0, 0, 0, 1)], catalog
+    )
     assert together["sonnet-4x"]["rpm"] == (2, t) and together["sonnet-4x"]["itpm"] == (30, t)
 
 

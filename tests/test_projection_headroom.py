@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing import load_catalog
+from planner.catalog import load_catalog
 from planner.projection import headroom, tiers
 
 AT = date(2026, 11, 22)
@@ -31,13 +31,19 @@ def test_dimension_ratio_headroom_and_months_to_bind():
 
 
 def test_binding_dimension_and_unknown_limit(catalog):
-    gh = headroom.for_limits("g", "t", {"rpm": 10, "itpm": 900, "otpm": 10}, {"rpm": 100, "itpm": 1000, "otpm": None}, "catalog")
+    gh = headroom.for_limits(
+        "g", "t", {"rpm": 10, "itpm": 900, "otpm": 10}, {"rpm": 100, "itpm": 1000, "otpm": None}, "catalog"
+    )
     assert gh.binding == "itpm" and gh.fits is None and "OTPM limit unknown" in gh.notes
 
 
 def test_live_limits_are_used_and_named(catalog):
-    rows = headroom.headroom({"sonnet-4x": {"rpm": 100, "itpm": 1000, "otpm": 100}}, catalog, AT,
-                             live={"sonnet-4x": {"rpm": 200, "itpm": 2000, "otpm": 400}})
+    rows = headroom.headroom(
+        {"sonnet-4x": {"rpm": 100, "itpm": 1000, "otpm": 100}},
+        catalog,
+        AT,
+        live={"sonnet-4x": {"rpm": 200, "itpm": 2000, "otpm": 400}},
+    )
     live = rows[0]
     assert live.tier == "live" and live.source == "live header" and live.dims["rpm"].headroom == 0.5
     build = next(r for r in rows if r.tier == "build")
@@ -56,7 +62,7 @@ def test_tier_at_the_rate_margin(catalog):
     one_over = (start.rpm + 1) / 1.2
     rec = tiers.recommend({"sonnet-4x": {"rpm": one_over, "itpm": 0, "otpm": 0}}, Decimal(0), catalog, AT)
     assert rec.tier == "build"
-    assert f"RPM peak" in rec.rejected["start"] and "× 1.2 >" in rec.rejected["start"]
+    assert "RPM peak" in rec.rejected["start"] and "× 1.2 >" in rec.rejected["start"]
 
 
 def test_tier_at_the_spend_cap(catalog):

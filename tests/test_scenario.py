@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing import load_catalog
+from planner.catalog import load_catalog
 from planner.errors import PlannerError
 from planner.projection import scenario
 
@@ -72,7 +72,7 @@ def test_cache_reads_count_in_itpm_for_haiku_3_5(tmp_path, catalog):
     plan = evaluate(tmp_path, catalog)
     body = WL.replace("claude-sonnet-4-6", "claude-3-5-haiku-20241022")
     w = scenario.evaluate(scenario.load(write(tmp_path, body), catalog), catalog, AT)["workloads"][0]
-    assert w["peak"]["itpm"] == 2 * (1000 + 2000 + 8000)   # reads count for this group
+    assert w["peak"]["itpm"] == 2 * (1000 + 2000 + 8000)  # reads count for this group
     assert plan["workloads"][0]["peak"]["itpm"] == 2 * (1000 + 2000)
 
 
@@ -101,15 +101,18 @@ def test_prompt_file_estimates_prefix_relative_to_scenario(tmp_path, catalog):
     assert s.workloads[0].prefix_source.startswith("estimate from p/sys.txt")
 
 
-@pytest.mark.parametrize("change, message", [
-    (("cache_hit_rate = 0.8", "cache_hit_rate = 1.5"), "cache_hit_rate: must be between 0 and 1"),
-    (("output_tokens = 100", 'output_tokens = "many"'), "output_tokens: expected a number"),
-    (('name = "chat"', 'name = "chat"\ncolour = 1'), "unknown field 'colour'"),
-    (("requests_per_day = 1440\n", ""), "missing requests_per_day"),
-    (("output_tokens = 100", 'output_tokens = 100\ncache_ttl = "2h"'), 'cache_ttl: must be "5m" or "1h"'),
-    (("claude-sonnet-4-6", "claude-nope-9"), "unknown model 'claude-nope-9'"),
-    (("[[workload]]", "[[workload"), "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("cache_hit_rate = 0.8", "cache_hit_rate = 1.5"), "cache_hit_rate: must be between 0 and 1"),
+        (("output_tokens = 100", 'output_tokens = "many"'), "output_tokens: expected a number"),
+        (('name = "chat"', 'name = "chat"\ncolour = 1'), "unknown field 'colour'"),
+        (("requests_per_day = 1440\n", ""), "missing requests_per_day"),
+        (("output_tokens = 100", 'output_tokens = 100\ncache_ttl = "2h"'), 'cache_ttl: must be "5m" or "1h"'),
+        (("claude-sonnet-4-6", "claude-nope-9"), "unknown model 'claude-nope-9'"),
+        (("[[workload]]", "[[workload"), "not valid TOML"),
+    ],
+)
 def test_bad_scenarios_name_file_and_field(tmp_path, catalog, change, message):
     path = write(tmp_path, WL.replace(*change))
     with pytest.raises(PlannerError) as err:
@@ -118,8 +121,12 @@ def test_bad_scenarios_name_file_and_field(tmp_path, catalog, change, message):
 
 
 def test_scenario_tier_is_checked(tmp_path, catalog):
-    plan = scenario.evaluate(scenario.load(write(tmp_path, WL.replace('name = "t"', 'name = "t"\ntier = "start"')), catalog), catalog, AT)
+    plan = scenario.evaluate(
+        scenario.load(write(tmp_path, WL.replace('name = "t"', 'name = "t"\ntier = "start"')), catalog), catalog, AT
+    )
     # $622.08/month is over Start's $500 cap although its limits hold the peaks
     assert plan["checked_tier"] == {"tier": "start", "fits": True, "within_spend_cap": False}
     with pytest.raises(PlannerError, match="unknown tier 'gold'"):
-        scenario.evaluate(scenario.load(write(tmp_path, WL.replace('name = "t"', 'name = "t"\ntier = "gold"')), catalog), catalog, AT)
+        scenario.evaluate(
+            scenario.load(write(tmp_path, WL.replace('name = "t"', 'name = "t"\ntier = "gold"')), catalog), catalog, AT
+        )

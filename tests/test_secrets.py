@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fakeapi import FakeAnthropic, reply
+
 from planner.cli import main
 
 SECRET = "Zq8xW3vLr5Tn0pYk2HmB7cJdQ4sF"
@@ -25,7 +25,7 @@ def leaks(text: str | bytes) -> list[str]:
         text = text.decode("utf-8", "replace")
     found = []
     for secret in (SECRET, ADMIN_SECRET):
-        found += [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in text]
+        found += [secret[i : i + 8] for i in range(len(secret) - 7) if secret[i : i + 8] in text]
     return found
 
 
@@ -58,9 +58,16 @@ def _closed_port() -> int:
 
 
 SCRIPTS = [
-    [], [reply.rate_limited()], [reply.spend_cap()], [reply.error(401)], [reply.error(403)],
-    [reply.error(404)], [reply.error(400, f"echo {KEY}")], [reply.overloaded()] * 3,
-    [reply.ok(headers="partial")], [reply.redirect("https://elsewhere.example/v1/messages")],
+    [],
+    [reply.rate_limited()],
+    [reply.spend_cap()],
+    [reply.error(401)],
+    [reply.error(403)],
+    [reply.error(404)],
+    [reply.error(400, f"echo {KEY}")],
+    [reply.overloaded()] * 3,
+    [reply.ok(headers="partial")],
+    [reply.redirect("https://elsewhere.example/v1/messages")],
 ]
 
 
@@ -91,14 +98,38 @@ def test_probe_in_a_real_process(env, api):
     """A separate process (real stdout/stderr, any traceback would land there)."""
     run_env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     for args in (["--format", "json"], ["--watch", "0.01", "--count", "2"]):
-        proc = subprocess.run([sys.executable, "-m", "planner", "probe", "-m", "claude-sonnet-4-6",
-                               "--base-url", api.base_url, *args], env=run_env, capture_output=True, text=True,
-                              timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "planner", "probe", "-m", "claude-sonnet-4-6", "--base-url", api.base_url, *args],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         assert leaks(proc.stdout + proc.stderr) == []
-    assert json.loads(subprocess.run([sys.executable, "-m", "planner", "probe", "-m", "claude-sonnet-4-6",
-                                      "--base-url", api.base_url, "-f", "json"], env=run_env, capture_output=True,
-                                     text=True, timeout=60).stdout)["status"] == "ok"
+    assert (
+        json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "planner",
+                    "probe",
+                    "-m",
+                    "claude-sonnet-4-6",
+                    "--base-url",
+                    api.base_url,
+                    "-f",
+                    "json",
+                ],
+                env=run_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout
+        )["status"]
+        == "ok"
+    )
     assert leaks(db_bytes(env / "db")) == []
 
 

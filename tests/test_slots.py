@@ -9,23 +9,38 @@ from pathlib import Path
 
 import pytest
 
-import pricing
 from planner import ledger
+from planner.catalog import load_catalog
 from planner.store import SLOT_MS, Store, band_sql
 
-CATALOG = pricing.load_catalog()
+CATALOG = load_catalog()
 BANDS = CATALOG.band_thresholds()
 
 
 def line(i: int, *, mid=None, out=100, inp=1000, read=0, model="claude-sonnet-4-5-20250929", ts=None, side=False):
     ts = ts or f"2026-11-0{1 + i % 3}T{i % 24:02d}:{(i * 7) % 60:02d}:{i % 60:02d}.000Z"
-    return json.dumps({
-        "parentUuid": "p", "isSidechain": side, "sessionId": "s", "type": "assistant", "timestamp": ts,
-        "requestId": f"req_{mid or i}",
-        "message": {"id": f"msg_{mid or i}", "model": model, "role": "assistant", "content": [],
-                    "usage": {"input_tokens": inp, "output_tokens": out, "cache_read_input_tokens": read,
-                              "cache_creation_input_tokens": 0}},
-    })
+    return json.dumps(
+        {
+            "parentUuid": "p",
+            "isSidechain": side,
+            "sessionId": "s",
+            "type": "assistant",
+            "timestamp": ts,
+            "requestId": f"req_{mid or i}",
+            "message": {
+                "id": f"msg_{mid or i}",
+                "model": model,
+                "role": "assistant",
+                "content": [],
+                "usage": {
+                    "input_tokens": inp,
+                    "output_tokens": out,
+                    "cache_read_input_tokens": read,
+                    "cache_creation_input_tokens": 0,
+                },
+            },
+        }
+    )
 
 
 def write(path: Path, lines) -> Path:
@@ -37,7 +52,8 @@ def write(path: Path, lines) -> Path:
 def slots_of_rows(store: Store) -> list[tuple]:
     return store.conn.execute(
         f"SELECT ts_ms / {SLOT_MS}, dim, {band_sql(BANDS)} AS b, sum(requests), sum(input), sum(cw5), sum(cw1h), "
-        f"sum(cread), sum(output), sum(web) FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
+        f"sum(cread), sum(output), sum(web) FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    ).fetchall()
 
 
 def slots(store: Store) -> list[tuple]:
@@ -101,17 +117,33 @@ def test_slots_built_with_other_bands_are_not_used(tmp_path, store):
     assert not store.slots_for([*BANDS, 500_000])
 
 
-@pytest.mark.parametrize("kw", [
-    {"by": "day"}, {"by": "model"}, {"by": "tier"}, {"by": "week"}, {"by": "month"},
-    {"by": "day", "tz": "Asia/Kathmandu"},  # +05:45: still on the 15-minute grid
-    {"by": "day", "tz": "America/St_Johns", "since": date(2026, 11, 2), "until": date(2026, 11, 2)},
-    {"by": "project"}, {"by": "session"},  # these read the rows (they need a row's key)
-    {"by": "model", "model": "claude-sonnet-4-5"},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"by": "day"},
+        {"by": "model"},
+        {"by": "tier"},
+        {"by": "week"},
+        {"by": "month"},
+        {"by": "day", "tz": "Asia/Kathmandu"},  # +05:45: still on the 15-minute grid
+        {"by": "day", "tz": "America/St_Johns", "since": date(2026, 11, 2), "until": date(2026, 11, 2)},
+        {"by": "project"},
+        {"by": "session"},  # these read the rows (they need a row's key)
+        {"by": "model", "model": "claude-sonnet-4-5"},
+    ],
+)
 def test_reports_from_slots_equal_reports_from_rows(tmp_path, store, monkeypatch, kw):
-    a = write(tmp_path / "projects/p/a.jsonl",
-              [line(i, read=250_000 if i % 3 == 0 else 1000, model="claude-sonnet-4-5-20250929" if i % 2 else
-                    "claude-haiku-4-5-20251001") for i in range(120)])
+    a = write(
+        tmp_path / "projects/p/a.jsonl",
+        [
+            line(
+                i,
+                read=250_000 if i % 3 == 0 else 1000,
+                model="claude-sonnet-4-5-20250929" if i % 2 else "claude-haiku-4-5-20251001",
+            )
+            for i in range(120)
+        ],
+    )
     store.import_paths([a], catalog=CATALOG)
     on_rows = kw["by"] in ("project", "session")
     sql, _ = ledger._sums_sql(store, BANDS, ledger.DAY_MS, None, None, "session" if on_rows else None)

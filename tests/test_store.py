@@ -6,26 +6,44 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 
-import pricing
 from planner import ledger
+from planner.catalog import Usage, load_catalog, price_usage
 from planner.errors import PlannerError
 from planner.store import Store, import_samples
 
-CATALOG = pricing.load_catalog()
+CATALOG = load_catalog()
 
 
-def cc_line(mid="msg_1", req="req_1", out=100, ts="2026-11-01T10:00:05.123Z", model="claude-sonnet-4-6",
-            side=False, inp=10):
-    line = {"parentUuid": "p", "isSidechain": side, "sessionId": "sess-1",
-            "message": {"id": mid, "type": "message", "role": "assistant", "model": model,
-                        "content": [{"type": "text", "text": "hi"}],
-                        "usage": {"input_tokens": inp, "output_tokens": out, "cache_creation_input_tokens": 0,
-                                  "cache_read_input_tokens": 0}},
-            "requestId": req, "type": "assistant", "uuid": "u", "timestamp": ts}
+def cc_line(
+    mid="msg_1", req="req_1", out=100, ts="2026-11-01T10:00:05.123Z", model="claude-sonnet-4-6", side=False, inp=10
+):
+    line = {
+        "parentUuid": "p",
+        "isSidechain": side,
+        "sessionId": "sess-1",
+        "message": {
+            "id": mid,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": "hi"}],
+            "usage": {
+                "input_tokens": inp,
+                "output_tokens": out,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+            },
+        },
+        "requestId": req,
+        "type": "assistant",
+        "uuid": "u",
+        "timestamp": ts,
+    }
     if req is None:
         del line["requestId"]
     return json.dumps(line, separators=(",", ":"))
@@ -33,8 +51,9 @@ def cc_line(mid="msg_1", req="req_1", out=100, ts="2026-11-01T10:00:05.123Z", mo
 
 def app_line(i, model="claude-sonnet-4-6", inp=1000, out=100, ts=None):
     ts = ts or f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
-    return json.dumps({"ts": ts, "id": f"msg_{i:06d}", "model": model,
-                       "usage": {"input_tokens": inp, "output_tokens": out}})
+    return json.dumps(
+        {"ts": ts, "id": f"msg_{i:06d}", "model": model, "usage": {"input_tokens": inp, "output_tokens": out}}
+    )
 
 
 def write(path: Path, lines, end="\n"):
@@ -131,20 +150,47 @@ def test_rows_with_and_without_workspace_in_one_file_keep_every_field(tmp_path, 
     # Rows without workspace or API key are stored through the short insert, the others through
     # the full one; a file mixing both (in any order), and larger copies of each, must lose nothing.
     def line(i, out, **extra):
-        return json.dumps({"ts": f"2026-11-01T10:00:{i:02d}.000Z", "id": f"msg_{i}", "model": "claude-sonnet-4-6",
-                           "usage": {"input_tokens": 100, "output_tokens": out}, **extra})
+        return json.dumps(
+            {
+                "ts": f"2026-11-01T10:00:{i:02d}.000Z",
+                "id": f"msg_{i}",
+                "model": "claude-sonnet-4-6",
+                "usage": {"input_tokens": 100, "output_tokens": out},
+                **extra,
+            }
+        )
 
-    a = write(tmp_path / "a.jsonl", [line(2, 20, workspace_id="wrk_a", api_key_id="key_a"), line(1, 10), line(3, 30),
-                                     line(4, 40, workspace_id="wrk_b")])
+    a = write(
+        tmp_path / "a.jsonl",
+        [
+            line(2, 20, workspace_id="wrk_a", api_key_id="key_a"),
+            line(1, 10),
+            line(3, 30),
+            line(4, 40, workspace_id="wrk_b"),
+        ],
+    )
     res = store.import_paths([a], fmt="messages", catalog=CATALOG)
     assert (res.new, res.replaced, res.duplicate) == (4, 0, 0)
-    b = write(tmp_path / "b.jsonl", [line(2, 25, workspace_id="wrk_a", api_key_id="key_a"), line(3, 35),
-                                     line(1, 5), line(4, 40, workspace_id="wrk_b")])
+    b = write(
+        tmp_path / "b.jsonl",
+        [
+            line(2, 25, workspace_id="wrk_a", api_key_id="key_a"),
+            line(3, 35),
+            line(1, 5),
+            line(4, 40, workspace_id="wrk_b"),
+        ],
+    )
     res = store.import_paths([b], fmt="messages", catalog=CATALOG)
     assert (res.new, res.replaced, res.duplicate) == (0, 2, 2)
-    rows = store.conn.execute("SELECT output, workspace, api_key, requests, bucket_s, main FROM usage ORDER BY output").fetchall()
-    assert rows == [(10, None, None, 1, 0, 1), (25, "wrk_a", "key_a", 1, 0, 1), (35, None, None, 1, 0, 1),
-                    (40, "wrk_b", None, 1, 0, 1)]
+    rows = store.conn.execute(
+        "SELECT output, workspace, api_key, requests, bucket_s, main FROM usage ORDER BY output"
+    ).fetchall()
+    assert rows == [
+        (10, None, None, 1, 0, 1),
+        (25, "wrk_a", "key_a", 1, 0, 1),
+        (35, None, None, 1, 0, 1),
+        (40, "wrk_b", None, 1, 0, 1),
+    ]
 
 
 def test_missing_request_id_dedups_on_message_id_across_files(tmp_path, store):
@@ -169,10 +215,20 @@ def test_unrelated_binary_empty_files_are_reported_not_imported(tmp_path, store)
 
 
 def test_bad_values_keep_every_good_line(tmp_path, store):
-    lines = [app_line(0), "{not json", json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "x", "model": 5, "usage": {}}),
-             json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "y", "model": "claude-sonnet-4-6",
-                         "usage": {"input_tokens": -5, "output_tokens": 1}}),
-             app_line(1)]
+    lines = [
+        app_line(0),
+        "{not json",
+        json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "x", "model": 5, "usage": {}}),
+        json.dumps(
+            {
+                "ts": "2026-11-01T10:00:00Z",
+                "id": "y",
+                "model": "claude-sonnet-4-6",
+                "usage": {"input_tokens": -5, "output_tokens": 1},
+            }
+        ),
+        app_line(1),
+    ]
     log = tmp_path / "app.jsonl"
     log.write_bytes(("\n".join(lines) + "\n").encode() + b'{"ts": "\xff\xfe"}\n' + (app_line(2) + "\n").encode())
     res = store.import_paths([log], fmt="messages", catalog=CATALOG)
@@ -197,10 +253,12 @@ def test_file_vanishing_mid_import_is_reported_others_kept(tmp_path, store):
 
 
 def test_since_keeps_later_records_and_remembers_no_offset(tmp_path, store):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    log = write(tmp_path / "app.jsonl", [app_line(0, ts="2026-10-01T00:00:00Z"), app_line(1, ts="2026-11-02T00:00:00Z")])
-    res = store.import_paths([log], catalog=CATALOG, since=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    log = write(
+        tmp_path / "app.jsonl", [app_line(0, ts="2026-10-01T00:00:00Z"), app_line(1, ts="2026-11-02T00:00:00Z")]
+    )
+    res = store.import_paths([log], catalog=CATALOG, since=datetime(2026, 11, 1, tzinfo=UTC))
     assert res.new == 1 and res.files[0].skipped == {"before --since": 1}
     res = store.import_paths([log], catalog=CATALOG)  # a full import later still gets the October line
     assert totals(store)[1] == 2
@@ -249,14 +307,15 @@ def test_kill_mid_import_leaves_whole_files_and_reimport_gives_right_totals(tmp_
         write(logs / f"f{k:02d}.jsonl", [app_line(i + 100 * k) for i in range(20)])
     db = tmp_path / "killed.db"
     script = textwrap.dedent(f"""
-        import os, signal, pricing
+        import os, signal
+        from planner.catalog import load_catalog
         import planner.store as st
         st.TXN_FILES = 4   # commit every 4 files, so the kill lands after some commits
         s = st.Store({str(db)!r})
         def progress(p):
             if p.files_done == 11:
                 os.kill(os.getpid(), signal.SIGKILL)
-        s.import_paths([{str(logs)!r}], catalog=pricing.load_catalog(), progress=progress, workers=1)
+        s.import_paths([{str(logs)!r}], catalog=load_catalog(), progress=progress, workers=1)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
     assert proc.returncode == -signal.SIGKILL
@@ -276,18 +335,27 @@ def test_ledger_prices_each_request_in_its_own_band(tmp_path, store):
     # Sonnet 4.5 above 200K prompt tokens: the whole request at the long-context price.
     small = {"input_tokens": 150_000, "output_tokens": 1000}
     big = {"input_tokens": 250_000, "output_tokens": 1000}
-    lines = [json.dumps({"ts": "2026-11-01T10:00:00Z", "id": f"m{i}", "model": "claude-sonnet-4-5-20250929", "usage": u})
-             for i, u in enumerate([small, big])]
+    lines = [
+        json.dumps({"ts": "2026-11-01T10:00:00Z", "id": f"m{i}", "model": "claude-sonnet-4-5-20250929", "usage": u})
+        for i, u in enumerate([small, big])
+    ]
     store.import_paths([write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
     led = ledger.summarize(store, CATALOG, by="model")
-    when = pricing.price_usage
-    expected = sum(when(CATALOG, "claude-sonnet-4-5-20250929", pricing.Usage(input_tokens=u["input_tokens"],
-                                                                              output_tokens=1000), ledger_date()).total
-                   for u in (small, big))
+    when = price_usage
+    expected = sum(
+        when(
+            CATALOG,
+            "claude-sonnet-4-5-20250929",
+            Usage(input_tokens=u["input_tokens"], output_tokens=1000),
+            ledger_date(),
+        ).total
+        for u in (small, big)
+    )
     assert led.totals.cost_usd == expected
     # not the same as pricing the sum (400K prompt -> both at the band) nor both standard
-    both_band = when(CATALOG, "claude-sonnet-4-5-20250929", pricing.Usage(input_tokens=400_000, output_tokens=2000),
-                     ledger_date()).total
+    both_band = when(
+        CATALOG, "claude-sonnet-4-5-20250929", Usage(input_tokens=400_000, output_tokens=2000), ledger_date()
+    ).total
     assert led.totals.cost_usd != both_band
 
 
@@ -307,15 +375,23 @@ def test_unknown_model_is_counted_and_named_never_zero_cost(tmp_path, store):
     assert led.totals.unpriced_requests == 1 and "claude-imaginary-9" in led.warnings[0]
 
 
-@pytest.mark.parametrize("tz,expected", [
-    ("UTC", {"2026-11-01": 2, "2026-11-02": 1}),
-    ("Europe/Berlin", {"2026-11-01": 1, "2026-11-02": 2}),   # UTC+1 in November
-    ("Asia/Kolkata", {"2026-11-01": 1, "2026-11-02": 2}),    # UTC+5:30
-    ("America/Los_Angeles", {"2026-10-31": 1, "2026-11-01": 1, "2026-11-02": 1}),  # PDT until Nov 1 09:00Z, then PST
-])
+@pytest.mark.parametrize(
+    "tz,expected",
+    [
+        ("UTC", {"2026-11-01": 2, "2026-11-02": 1}),
+        ("Europe/Berlin", {"2026-11-01": 1, "2026-11-02": 2}),  # UTC+1 in November
+        ("Asia/Kolkata", {"2026-11-01": 1, "2026-11-02": 2}),  # UTC+5:30
+        (
+            "America/Los_Angeles",
+            {"2026-10-31": 1, "2026-11-01": 1, "2026-11-02": 1},
+        ),  # PDT until Nov 1 09:00Z, then PST
+    ],
+)
 def test_days_fall_in_the_requested_time_zone(tmp_path, store, tz, expected):
     stamps = ["2026-11-01T06:00:00Z", "2026-11-01T23:30:00Z", "2026-11-02T10:00:00Z"]
-    store.import_paths([write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG)
+    store.import_paths(
+        [write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG
+    )
     led = ledger.summarize(store, CATALOG, by="day", tz=tz)
     assert {r.key: r.requests for r in led.rows} == expected
     assert led.totals.cost_usd == ledger.summarize(store, CATALOG, by="model").totals.cost_usd
@@ -325,7 +401,9 @@ def test_since_until_are_local_days(tmp_path, store):
     from datetime import date
 
     stamps = ["2026-11-01T06:00:00Z", "2026-11-01T23:30:00Z", "2026-11-02T10:00:00Z"]
-    store.import_paths([write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG)
+    store.import_paths(
+        [write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG
+    )
     d = date(2026, 11, 2)
     assert ledger.summarize(store, CATALOG, since=d, until=d, tz="UTC").totals.requests == 1
     assert ledger.summarize(store, CATALOG, since=d, until=d, tz="Europe/Berlin").totals.requests == 2
@@ -342,9 +420,10 @@ def test_reconcile_samples_against_the_cost_report(store):
 
 
 def test_cli_format_names_match_the_parsers():
-    from planner.commands import import_
-    from planner.usage.detect import FORMATS
     import argparse
+
+    from planner.cli import import_
+    from planner.usage.detect import FORMATS
 
     parser = argparse.ArgumentParser()
     import_.configure(parser)
@@ -361,8 +440,14 @@ def test_store_peaks_equal_peaks_over_the_minute_series(store):
     assert fast.keys() == slow.keys() and len(fast) >= 3
     for group in fast:
         a, b = fast[group], slow[group]
-        assert (a.rpm, a.itpm, a.otpm, a.active_minutes, a.sources, a.cache_reads_count) == \
-               (b.rpm, b.itpm, b.otpm, b.active_minutes, b.sources, b.cache_reads_count), group
+        assert (a.rpm, a.itpm, a.otpm, a.active_minutes, a.sources, a.cache_reads_count) == (
+            b.rpm,
+            b.itpm,
+            b.otpm,
+            b.active_minutes,
+            b.sources,
+            b.cache_reads_count,
+        ), group
     assert any("bucket 86400s" in d.sources for d in fast.values())  # the usage report's daily buckets count too
 
 
@@ -373,8 +458,13 @@ def test_store_peaks_rolling_max_equals_a_brute_force_over_requests(store):
     rolled = demand.store_peaks(store, CATALOG)
     minute = demand.store_peaks(store, CATALOG, rolling=False)
     dims = store.dims()
-    requests = [(ts, dims[d][1] or dims[d][0], i, c5, c1, cr, o) for ts, d, i, c5, c1, cr, o in store.conn.execute(
-        "SELECT ts_ms, dim, input, cw5, cw1h, cread, output FROM usage WHERE bucket_s = 0") if dims[d][2] != "batch"]
+    requests = [
+        (ts, dims[d][1] or dims[d][0], i, c5, c1, cr, o)
+        for ts, d, i, c5, c1, cr, o in store.conn.execute(
+            "SELECT ts_ms, dim, input, cw5, cw1h, cread, output FROM usage WHERE bucket_s = 0"
+        )
+        if dims[d][2] != "batch"
+    ]
     brute = demand.rolling_peaks(requests, CATALOG)
     beaten = 0
     for group, peaks in brute.items():
@@ -430,9 +520,19 @@ def test_report_of_a_model_never_imported_says_so(tmp_path, store):
 def test_what_if_batch_and_cache_hit_reprice_the_history(tmp_path, store):
     from decimal import Decimal as D
 
-    line = json.dumps({"ts": "2026-11-01T10:00:00Z", "id": "m1", "model": "claude-sonnet-4-6",
-                       "usage": {"input_tokens": 1000, "cache_creation_input_tokens": 10000,
-                                 "cache_read_input_tokens": 0, "output_tokens": 100}})
+    line = json.dumps(
+        {
+            "ts": "2026-11-01T10:00:00Z",
+            "id": "m1",
+            "model": "claude-sonnet-4-6",
+            "usage": {
+                "input_tokens": 1000,
+                "cache_creation_input_tokens": 10000,
+                "cache_read_input_tokens": 0,
+                "output_tokens": 100,
+            },
+        }
+    )
     store.import_paths([write(tmp_path / "app.jsonl", [line])], catalog=CATALOG)
     (row,) = ledger.what_if(store, CATALOG, batch_share=D(1))
     assert row.actual_usd == D("0.042")  # 1000 x $3 + 10000 x $3.75 + 100 x $15, per MTok

@@ -17,8 +17,13 @@ import pytest
 pytestmark = [pytest.mark.tmux, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENS = (("2", "planner — Usage"), ("3", "planner — Limits"), ("4", "planner — Pricing"), ("5", "planner — Plan"),
-           ("1", "planner — Overview"))
+SCREENS = (
+    ("2", "planner — Usage"),
+    ("3", "planner — Limits"),
+    ("4", "planner — Pricing"),
+    ("5", "planner — Plan"),
+    ("1", "planner — Overview"),
+)
 
 
 def tmux(*args: str) -> subprocess.CompletedProcess:
@@ -44,12 +49,17 @@ def test_dashboard_in_tmux(tmp_path):
     planner = Path(sys.executable).parent / "planner"
     assert planner.exists(), planner
     session = f"planner-test-{uuid.uuid4().hex[:8]}"
-    env = {"PLANNER_CONFIG_DIR": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
-           "TERM": "xterm-256color"}
+    env = {
+        "PLANNER_CONFIG_DIR": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "TERM": "xterm-256color",
+    }
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    command = (f"cd {shlex.quote(str(ROOT))} && env -u ANTHROPIC_API_KEY -u NO_COLOR {exports} "
-               f"{shlex.quote(str(planner))} --db {shlex.quote(str(tmp_path / 'tmp.db'))}; "
-               f"echo planner-exited-$?; sleep 30")
+    command = (
+        f"cd {shlex.quote(str(ROOT))} && env -u ANTHROPIC_API_KEY -u NO_COLOR {exports} "
+        f"{shlex.quote(str(planner))} --db {shlex.quote(str(tmp_path / 'tmp.db'))}; "
+        f"echo planner-exited-$?; sleep 30"
+    )
     started = tmux("new", "-d", "-s", session, "-x", "120", "-y", "40", command)
     assert started.returncode == 0, started.stderr
     try:

@@ -6,8 +6,8 @@ import math
 import httpx
 import pytest
 
-from pricing import load_catalog
 from planner import settings, tokens
+from planner.catalog import load_catalog
 from planner.cli import main
 
 
@@ -44,13 +44,16 @@ def _mock(seen):
         text = json.loads(request.content)["messages"][0]["content"]
         # 7 tokens of framing, then 1.5 tokens per cl100k token
         return httpx.Response(200, json={"input_tokens": 7 + round(tokens.cl100k(text)[0] * 1.5)})
+
     return httpx.Client(transport=httpx.MockTransport(handler))
 
 
 def test_calibrate_measures_and_stores_the_factor(catalog, tmp_path):
     seen = []
     text = "The quick brown fox jumps over the lazy dog. " * 20
-    factor = tokens.calibrate([text], "claude-sonnet-4-6", api_key="sk-test-1234", base_url="http://127.0.0.1:9", client=_mock(seen))
+    factor = tokens.calibrate(
+        [text], "claude-sonnet-4-6", api_key="sk-test-1234", base_url="http://127.0.0.1:9", client=_mock(seen)
+    )
     assert factor == pytest.approx(1.5, abs=0.01)
     assert seen[0].url.path == "/v1/messages/count_tokens" and seen[0].headers["x-api-key"] == "sk-test-1234"
     settings.set_token_factor("claude-sonnet-4-6", factor)
@@ -59,7 +62,7 @@ def test_calibrate_measures_and_stores_the_factor(catalog, tmp_path):
 
 
 def test_cli_calibrate_never_prints_the_key(tmp_path, monkeypatch, capsys):
-    from planner.commands import tokens as command
+    from planner.cli import tokens as command
 
     f = tmp_path / "p.txt"
     f.write_text("Some prompt text to count. " * 30)

@@ -4,11 +4,10 @@ or another day means recompute."""
 from __future__ import annotations
 
 import pytest
+from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle  # noqa: F401
 
 from planner import ledger
 from planner.tui import cache
-
-from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle  # noqa: F401
 
 
 async def overview_of(app):
@@ -43,14 +42,16 @@ async def test_a_change_means_recompute(sample_db, tmp_path, monkeypatch, change
     await overview_of(make_app(sample_db, cache_dir=folder))
     today = date(2026, 11, 23)
     if change == "import":
-        import pricing
+        from planner.catalog import load_catalog
 
         extra = tmp_path / "more.jsonl"
-        extra.write_text((ROOT / "sample_logs" / "app" / "requests.jsonl").read_text().splitlines()[0].replace(
-            '"id": "', '"id": "x') + "\n")
+        extra.write_text(
+            (ROOT / "sample_logs" / "app" / "requests.jsonl").read_text().splitlines()[0].replace('"id": "', '"id": "x')
+            + "\n"
+        )
         store = Store(sample_db)
         try:
-            store.import_paths([extra], catalog=pricing.load_catalog())
+            store.import_paths([extra], catalog=load_catalog())
         finally:
             store.close()
     elif change == "override":

@@ -4,13 +4,12 @@ auto-probe that never overlaps."""
 from __future__ import annotations
 
 from fakeapi import FakeAnthropic, FakeClock
+from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
 
-import pricing
+from planner.catalog import load_catalog
 from planner.probe import history
 from planner.store import Store
 from planner.tui.screens.limits import ProbePanel, probe_models
-
-from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
 
 
 async def test_no_key_shows_how_to_set_one(sample_db):
@@ -32,7 +31,7 @@ async def test_no_key_shows_how_to_set_one(sample_db):
         assert not screen.query_one("#auto-switch").value and screen.auto_timer is None
         assert not list(screen.query(ProbePanel))
         # the catalog's tier table is there without a key
-        catalog = pricing.load_catalog()
+        catalog = load_catalog()
         group = screen.selected_group()
         rows = table_rows(screen.query_one("#tier-table"))
         want = [t.id for t in catalog.tiers_at(TODAY) if catalog.limits_at(group, t.id, TODAY)]
@@ -41,11 +40,14 @@ async def test_no_key_shows_how_to_set_one(sample_db):
 
 async def test_probe_now_fills_panels_from_live_headers_and_saves_history(sample_db):
     clock = FakeClock()
-    catalog = pricing.load_catalog()
+    catalog = load_catalog()
     groups = probe_models(catalog)
     with FakeAnthropic(rpm=50, itpm=50_000, otpm=10_000, clock=clock, api_key="sk-ant-test-1234") as api:
-        app = make_app(sample_db, environ={"ANTHROPIC_API_KEY": "sk-ant-test-1234", "ANTHROPIC_BASE_URL": api.base_url},
-                       clock=clock.now)
+        app = make_app(
+            sample_db,
+            environ={"ANTHROPIC_API_KEY": "sk-ant-test-1234", "ANTHROPIC_BASE_URL": api.base_url},
+            clock=clock.now,
+        )
         async with app.run_test(size=(140, 50)) as pilot:
             await settle(pilot)
             await pilot.press("3")
@@ -87,8 +89,9 @@ async def test_probe_now_fills_panels_from_live_headers_and_saves_history(sample
 async def test_auto_probe_schedules_the_next_probe_after_the_last_finishes(sample_db):
     clock = FakeClock()
     with FakeAnthropic(clock=clock) as api:
-        app = make_app(sample_db, environ={"ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": api.base_url},
-                       clock=clock.now)
+        app = make_app(
+            sample_db, environ={"ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": api.base_url}, clock=clock.now
+        )
         async with app.run_test(size=(140, 50)) as pilot:
             await settle(pilot)
             await pilot.press("3")

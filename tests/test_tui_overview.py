@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-import pricing
+from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+
 from planner import ledger
+from planner.catalog import load_catalog
 from planner.projection import demand, headroom, spend, tiers
 from planner.store import Store
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.widgets.gauge import GroupGaugePanel, gauge_lines
 
-from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
-
 
 def core(db, as_of: date):
-    catalog = pricing.load_catalog()
+    catalog = load_catalog()
     store = Store(db)
     try:
         daily = ledger.daily_spend(store, catalog)
@@ -115,10 +115,11 @@ def test_spend_figures_come_before_the_demand_peaks(sample_db):
     from planner import paths
 
     seen = []
-    full, usage_day = D.overview(sample_db, pricing.load_catalog(), TODAY, paths.sample_logs_dir(), on_spend=seen.append)
+    full, usage_day = D.overview(sample_db, load_catalog(), TODAY, paths.sample_logs_dir(), on_spend=seen.append)
     assert len(seen) == 1
     first = seen[0]
     assert first.forecast == full.forecast and first.gauges == [] and first.recommendation is None
     assert full.gauges and full.recommendation is not None
-    assert [r.key for r in usage_day.ledger.rows] == [d.isoformat() for d, _ in
-                                                      ledger.daily_spend(Store(sample_db), pricing.load_catalog())]
+    assert [r.key for r in usage_day.ledger.rows] == [
+        d.isoformat() for d, _ in ledger.daily_spend(Store(sample_db), load_catalog())
+    ]

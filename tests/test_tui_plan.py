@@ -5,18 +5,18 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-import pricing
+from test_tui_support import ROOT, TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+
+from planner.catalog import load_catalog
 from planner.projection import scenario
 from planner.tui.format import pct, usd
-
-from test_tui_support import ROOT, TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
 
 LAUNCH = ROOT / "examples" / "launch.toml"
 CHEAPER = ROOT / "examples" / "launch-cheaper.toml"
 
 
 def evaluate(path, **changes):
-    catalog = pricing.load_catalog()
+    catalog = load_catalog()
     scen = scenario.load(path, catalog)
     if changes:
         scen = dataclasses.replace(scen, workloads=[dataclasses.replace(w, **changes) for w in scen.workloads])
@@ -39,8 +39,11 @@ async def test_plan_shows_the_scenario_evaluation(sample_db):
         assert f"Monthly cost {usd(want['monthly_cost_usd'])}" in text_of(screen.query_one("#plan-cost"))
         assert f"Recommended tier {want['recommended_tier']}" in text_of(screen.query_one("#plan-tier"))
         rows = table_rows(screen.query_one("#plan-tiers"))
-        expected = [(g["name"], t["tier"], pct(t["headroom"]["rpm"]), pct(t["headroom"]["itpm"]), pct(t["headroom"]["otpm"]))
-                    for g in want["groups"] for t in g["tiers"]]
+        expected = [
+            (g["name"], t["tier"], pct(t["headroom"]["rpm"]), pct(t["headroom"]["itpm"]), pct(t["headroom"]["otpm"]))
+            for g in want["groups"]
+            for t in g["tiers"]
+        ]
         assert [tuple(r[:5]) for r in rows] == expected
         assert "estimate" in text_of(screen.query_one("#plan-cost"))
 
@@ -54,7 +57,7 @@ async def test_plan_updates_as_you_type_and_what_ifs(sample_db):
         field.value = ""
         await pilot.press(*"100000")
         await pilot.pause()
-        catalog = pricing.load_catalog()
+        catalog = load_catalog()
         scen = scenario.load(LAUNCH, catalog)
         scen.workloads[0].requests_per_day = Decimal(100000)
         want = scenario.evaluate(scen, catalog, TODAY)

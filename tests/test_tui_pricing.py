@@ -5,14 +5,14 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 
-import pricing
-from planner import paths
-
 from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows  # noqa: F401
+
+from planner import paths
+from planner.catalog import load_catalog
 
 
 async def test_pricing_table_is_the_catalog_and_filters(sample_db):
-    catalog = pricing.load_catalog()
+    catalog = load_catalog()
     app = make_app(sample_db)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
@@ -23,10 +23,17 @@ async def test_pricing_table_is_the_catalog_and_filters(sample_db):
         assert [r[0] for r in rows] == list(catalog.models)
         sonnet = next(r for r in rows if r[0] == "claude-sonnet-4-6")
         entry = catalog.models["claude-sonnet-4-6"].price_at(TODAY)
-        assert sonnet[3:8] == [str(entry.input), str(entry.cache_write_5m), str(entry.cache_write_1h),
-                               str(entry.cache_read), str(entry.output)]
+        assert sonnet[3:8] == [
+            str(entry.input),
+            str(entry.cache_write_5m),
+            str(entry.cache_write_1h),
+            str(entry.cache_read),
+            str(entry.output),
+        ]
         assert entry.source.startswith(sonnet[-1].rstrip("…"))  # long sources are cut in the table
-        assert screen.export_payload()["models"][[r[0] for r in rows].index("claude-sonnet-4-6")]["source"] == entry.source
+        assert (
+            screen.export_payload()["models"][[r[0] for r in rows].index("claude-sonnet-4-6")]["source"] == entry.source
+        )
         limits = table_rows(screen.query_one("#limit-table"))
         n = sum(1 for t in catalog.tiers_at(TODAY) for g in catalog.groups() if catalog.limits_at(g, t.id, TODAY))
         assert len(limits) == n

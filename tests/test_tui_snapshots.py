@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from fakeapi import FakeAnthropic, FakeClock
-
 from test_tui_support import make_app, sample_db, sample_db_master, settle  # noqa: F401
 
 
@@ -44,6 +43,9 @@ def test_limits_with_the_fake_api(snap_compare, sample_db):
         await settle(pilot)
 
     with FakeAnthropic(rpm=50, itpm=50_000, otpm=10_000, clock=clock) as api:
-        app = make_app(sample_db, environ={"ANTHROPIC_API_KEY": "sk-ant-snapshot", "ANTHROPIC_BASE_URL": api.base_url},
-                       clock=clock.now)
+        app = make_app(
+            sample_db,
+            environ={"ANTHROPIC_API_KEY": "sk-ant-snapshot", "ANTHROPIC_BASE_URL": api.base_url},
+            clock=clock.now,
+        )
         assert snap_compare(app, terminal_size=(140, 48), run_before=probe)

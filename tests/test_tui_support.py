@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
-FROZEN = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+FROZEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def build_sample_db(path: Path) -> Path:
-    import pricing
+    from planner.catalog import load_catalog
     from planner.store import Store, import_samples
 
     store = Store(path)
     try:
-        import_samples(store, pricing.load_catalog())
+        import_samples(store, load_catalog())
     finally:
         store.close()
     return path
@@ -44,9 +44,15 @@ def sample_db(sample_db_master, tmp_path, monkeypatch) -> Path:
 def make_app(db: Path, *, today: date = TODAY, environ: dict | None = None, clock=None, **kw):
     from planner.tui.app import PlannerApp
 
-    return PlannerApp(db, today=today, environ=environ or {}, clock=clock or (lambda: FROZEN),
-                      scenario=kw.pop("scenario", ROOT / "examples" / "launch.toml"), cache_dir=kw.pop("cache_dir", None),
-                      **kw)
+    return PlannerApp(
+        db,
+        today=today,
+        environ=environ or {},
+        clock=clock or (lambda: FROZEN),
+        scenario=kw.pop("scenario", ROOT / "examples" / "launch.toml"),
+        cache_dir=kw.pop("cache_dir", None),
+        **kw,
+    )
 
 
 def busy(app) -> bool:

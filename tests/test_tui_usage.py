@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import shutil
 
-import pricing
+from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+
 from planner import ledger
+from planner.catalog import load_catalog
 from planner.store import Store
 from planner.tui.format import usd
-
-from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
 
 
 def core_ledger(db, by):
     store = Store(db)
     try:
-        return ledger.summarize(store, pricing.load_catalog(), by=by), store.sources()
+        return ledger.summarize(store, load_catalog(), by=by), store.sources()
     finally:
         store.close()
 
@@ -112,7 +112,7 @@ async def test_escape_during_an_import_cancels_it(sample_db, tmp_path):
         await pilot.pause()
         dialog = app.screen
         dialog.query_one("#import-path").value = str(copy)
-        dialog.running = True   # as if the worker had started: Escape now cancels instead of closing
+        dialog.running = True  # as if the worker had started: Escape now cancels instead of closing
         await pilot.press("escape")
         assert dialog.cancel_event.is_set() and type(app.screen).__name__ == "ImportDialog"
         dialog.running = False

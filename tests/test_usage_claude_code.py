@@ -9,15 +9,41 @@ from planner.usage import claude_code
 from planner.usage.common import INCOMPLETE_LAST_LINE, SourceVanished
 
 
-def assistant(mid="msg_1", req="req_1", out=100, ts="2026-11-01T10:00:05.123Z", model="claude-sonnet-4-6",
-              side=False, usage=None, **extra):
-    u = usage or {"input_tokens": 10, "output_tokens": out, "cache_creation_input_tokens": 3000,
-                  "cache_read_input_tokens": 5000,
-                  "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000}}
-    line = {"parentUuid": "p", "isSidechain": side, "sessionId": "sess-1",
-            "message": {"id": mid, "type": "message", "role": "assistant", "model": model,
-                        "content": [{"type": "text", "text": "hi"}], "usage": u},
-            "requestId": req, "type": "assistant", "uuid": "u", "timestamp": ts, **extra}
+def assistant(
+    mid="msg_1",
+    req="req_1",
+    out=100,
+    ts="2026-11-01T10:00:05.123Z",
+    model="claude-sonnet-4-6",
+    side=False,
+    usage=None,
+    **extra,
+):
+    u = usage or {
+        "input_tokens": 10,
+        "output_tokens": out,
+        "cache_creation_input_tokens": 3000,
+        "cache_read_input_tokens": 5000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+    }
+    line = {
+        "parentUuid": "p",
+        "isSidechain": side,
+        "sessionId": "sess-1",
+        "message": {
+            "id": mid,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": "hi"}],
+            "usage": u,
+        },
+        "requestId": req,
+        "type": "assistant",
+        "uuid": "u",
+        "timestamp": ts,
+        **extra,
+    }
     if mid is None:
         del line["message"]["id"]
     if req is None:
@@ -35,8 +61,14 @@ def scanner(request, monkeypatch):
     return request.param
 
 
-USER = json.dumps({"type": "user", "sessionId": "sess-1", "message": {"role": "user", "content": "x" * 5000},
-                   "timestamp": "2026-11-01T10:00:00.000Z"})
+USER = json.dumps(
+    {
+        "type": "user",
+        "sessionId": "sess-1",
+        "message": {"role": "user", "content": "x" * 5000},
+        "timestamp": "2026-11-01T10:00:00.000Z",
+    }
+)
 SUMMARY = json.dumps({"type": "summary", "summary": "s", "leafUuid": "l"})
 
 
@@ -52,17 +84,38 @@ def parse(p, **kw):
 
 
 def test_good_file_exact_totals_and_fields(tmp_path):
-    no_split = {"input_tokens": 7, "output_tokens": 50, "cache_creation_input_tokens": 400,
-                "cache_read_input_tokens": 0, "server_tool_use": {"web_search_requests": 2},
-                "service_tier": "priority", "speed": "fast", "inference_geo": "us"}
-    p = write(tmp_path, [SUMMARY, USER, assistant(), USER,
-                         assistant("msg_2", "req_2", usage=no_split, ts="2026-11-01T10:01:00Z")])
+    no_split = {
+        "input_tokens": 7,
+        "output_tokens": 50,
+        "cache_creation_input_tokens": 400,
+        "cache_read_input_tokens": 0,
+        "server_tool_use": {"web_search_requests": 2},
+        "service_tier": "priority",
+        "speed": "fast",
+        "inference_geo": "us",
+    }
+    p = write(
+        tmp_path,
+        [SUMMARY, USER, assistant(), USER, assistant("msg_2", "req_2", usage=no_split, ts="2026-11-01T10:01:00Z")],
+    )
     r = parse(p)
     assert r.problems == [] and len(r.records) == 2
     a, b = r.records
-    assert (a.input_tokens, a.cache_write_5m, a.cache_write_1h, a.cache_read, a.output_tokens) == (10, 1000, 2000, 5000, 100)
+    assert (a.input_tokens, a.cache_write_5m, a.cache_write_1h, a.cache_read, a.output_tokens) == (
+        10,
+        1000,
+        2000,
+        5000,
+        100,
+    )
     assert a.ts_ms == 1793527205123 and a.model == "CLAUDE-SONNET-4-6" and a.model_raw == "claude-sonnet-4-6"
-    assert (a.project, a.session, a.dedup_key, a.line, a.fmt) == ("-home-me-app", "sess-1", "msg_1:req_1", 3, "claude-code")
+    assert (a.project, a.session, a.dedup_key, a.line, a.fmt) == (
+        "-home-me-app",
+        "sess-1",
+        "msg_1:req_1",
+        3,
+        "claude-code",
+    )
     # no TTL split: the whole write is 5-minute
     assert (b.cache_write_5m, b.cache_write_1h, b.web_search_requests) == (400, 0, 2)
     assert (b.service_tier, b.speed, b.geo, b.line, b.ts_ms) == ("priority", "fast", "us", 5, 1793527260000)
@@ -84,8 +137,15 @@ def test_dedup_non_sidechain_copy_wins(tmp_path):
 
 
 def test_dedup_keys_missing_request_id_and_missing_message_id(tmp_path):
-    p = write(tmp_path, [assistant(req=None, out=5), assistant(req=None, out=9),
-                         assistant(mid=None, out=1), assistant(mid=None, out=1)])
+    p = write(
+        tmp_path,
+        [
+            assistant(req=None, out=5),
+            assistant(req=None, out=9),
+            assistant(mid=None, out=1),
+            assistant(mid=None, out=1),
+        ],
+    )
     r = parse(p)
     keyed = [x for x in r.records if x.dedup_key]
     assert [(x.dedup_key, x.output_tokens) for x in keyed] == [("msg_1", 9)]
@@ -93,8 +153,9 @@ def test_dedup_keys_missing_request_id_and_missing_message_id(tmp_path):
 
 
 def test_synthetic_and_api_error_lines_are_skipped_with_reason(tmp_path):
-    p = write(tmp_path, [assistant(model="<synthetic>"), assistant("m2", "r2", isApiErrorMessage=True),
-                         assistant("m3", "r3")])
+    p = write(
+        tmp_path, [assistant(model="<synthetic>"), assistant("m2", "r2", isApiErrorMessage=True), assistant("m3", "r3")]
+    )
     r = parse(p)
     assert len(r.records) == 1 and r.problems == []
     assert r.skipped[claude_code.SKIP_SYNTHETIC] == 1 and r.skipped[claude_code.SKIP_API_ERROR] == 1
@@ -106,14 +167,17 @@ def test_subagent_file_session_and_project(tmp_path):
     assert r.records[0].project == "-home-me-app" and r.records[0].sidechain is True
 
 
-@pytest.mark.parametrize("bad, reason", [
-    (assistant("m9", "r9")[:-40], "invalid JSON"),  # cut after its usage key (a cut before it hides the line)
-    (assistant("m9", "r9", usage={"input_tokens": "12", "output_tokens": 1}), "wrong JSON type"),
-    (assistant("m9", "r9", usage={"input_tokens": -5, "output_tokens": 1}), "negative input_tokens"),
-    (assistant("m9", "r9", usage={"input_tokens": 1, "output_tokens": 2 * 10**9}), "absurd output_tokens"),
-    (assistant("m9", "r9", ts=""), "no timestamp"),
-    (assistant("m9", "r9", ts="2026-13-45T10:00:00.000Z"), "bad timestamp"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (assistant("m9", "r9")[:-40], "invalid JSON"),  # cut after its usage key (a cut before it hides the line)
+        (assistant("m9", "r9", usage={"input_tokens": "12", "output_tokens": 1}), "wrong JSON type"),
+        (assistant("m9", "r9", usage={"input_tokens": -5, "output_tokens": 1}), "negative input_tokens"),
+        (assistant("m9", "r9", usage={"input_tokens": 1, "output_tokens": 2 * 10**9}), "absurd output_tokens"),
+        (assistant("m9", "r9", ts=""), "no timestamp"),
+        (assistant("m9", "r9", ts="2026-13-45T10:00:00.000Z"), "bad timestamp"),
+    ],
+)
 def test_bad_line_is_reported_and_good_lines_kept(tmp_path, bad, reason):
     p = write(tmp_path, [assistant("m1", "r1"), USER, bad, assistant("m2", "r2")])
     r = parse(p)

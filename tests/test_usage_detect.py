@@ -9,26 +9,32 @@ from planner.usage import detect
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
 
 
-@pytest.mark.parametrize("rel, fmt", [
-    ("app/requests.jsonl", "messages"),
-    ("batch/results.jsonl", "batch"),
-    ("admin/usage_report.json", "usage-report"),
-    ("admin/cost_report.json", "cost-report"),
-    ("csv/console_usage.csv", "csv"),
-])
+@pytest.mark.parametrize(
+    "rel, fmt",
+    [
+        ("app/requests.jsonl", "messages"),
+        ("batch/results.jsonl", "batch"),
+        ("admin/usage_report.json", "usage-report"),
+        ("admin/cost_report.json", "cost-report"),
+        ("csv/console_usage.csv", "csv"),
+    ],
+)
 def test_detects_each_sample(rel, fmt):
     assert detect.detect_format(SAMPLES / rel) == fmt
 
 
 def test_detects_claude_code_from_a_user_first_line(tmp_path):
     p = tmp_path / "s.log"
-    p.write_text('{"parentUuid":null,"isSidechain":false,"cwd":"/x","sessionId":"s1","type":"user",'
-                 '"message":{"role":"user","content":"' + "y" * 100_000 + '"}}\n')
+    p.write_text(
+        '{"parentUuid":null,"isSidechain":false,"cwd":"/x","sessionId":"s1","type":"user",'
+        '"message":{"role":"user","content":"' + "y" * 100_000 + '"}}\n'
+    )
     assert detect.detect_format(p) == "claude-code"
 
 
-@pytest.mark.parametrize("content", [b"", b"\n\n", b"\x00\x01binary", b"hello world\n", b'{"name": "x"}\n',
-                                     b"a,b,c\n1,2,3\n"])
+@pytest.mark.parametrize(
+    "content", [b"", b"\n\n", b"\x00\x01binary", b"hello world\n", b'{"name": "x"}\n', b"a,b,c\n1,2,3\n"]
+)
 def test_not_usage_logs(tmp_path, content):
     p = tmp_path / "f.txt"
     p.write_bytes(content)
@@ -83,5 +89,7 @@ def test_claude_code_dirs_defaults(tmp_path):
     (tmp_path / ".claude" / "projects").mkdir(parents=True)
     (tmp_path / ".config" / "claude" / "projects").mkdir(parents=True)
     assert detect.claude_code_dirs({"HOME": str(tmp_path)}) == [
-        tmp_path / ".config" / "claude" / "projects", tmp_path / ".claude" / "projects"]
+        tmp_path / ".config" / "claude" / "projects",
+        tmp_path / ".claude" / "projects",
+    ]
     assert detect.claude_code_dirs({"HOME": str(tmp_path / "nobody")}) == []

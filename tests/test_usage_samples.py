@@ -4,7 +4,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from pricing import load_catalog
+from planner.catalog import load_catalog
 from planner.usage import detect
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"

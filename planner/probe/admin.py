@@ -23,7 +23,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,22 +31,28 @@ import httpx
 
 from planner.errors import PlannerError
 from planner.probe.client import (
-    ADMIN_KEY_ENV, DEFAULT_MAX_RETRIES, api_headers, check_base_url, host_of, mask_key, resolve_base_url,
+    ADMIN_KEY_ENV,
+    DEFAULT_MAX_RETRIES,
+    api_headers,
+    check_base_url,
+    host_of,
+    mask_key,
+    resolve_base_url,
     send_with_retries,
 )
 
 RATE_LIMITS_PATH = "/v1/organizations/rate_limits"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/messages"
 USAGE_GROUP_BY = ("model", "service_tier", "context_window", "workspace_id", "api_key_id")
-BUCKET_LIMITS = {"1m": 1440, "1h": 168, "1d": 31}   # max buckets per page for each width
+BUCKET_LIMITS = {"1m": 1440, "1h": 168, "1d": 31}  # max buckets per page for each width
 LIMIT_TYPES = {"requests_per_minute": "rpm", "input_tokens_per_minute": "itpm", "output_tokens_per_minute": "otpm"}
 MAX_PAGES = 10_000
 
 
 def _iso(at: datetime) -> str:
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _fail(resp: httpx.Response, what: str, api_key: str) -> PlannerError:
@@ -67,7 +73,9 @@ def _fail(resp: httpx.Response, what: str, api_key: str) -> PlannerError:
         text = f"{what}: not found at {host_of(str(resp.request.url))} (HTTP 404){detail}"
     elif status == 429:
         after = resp.headers.get("retry-after")
-        text = f"{what}: rate limited by the Admin API (HTTP 429){detail}" + (f"; retry after {after} s" if after else "")
+        text = f"{what}: rate limited by the Admin API (HTTP 429){detail}" + (
+            f"; retry after {after} s" if after else ""
+        )
     elif 300 <= status < 400:
         text = f"{what}: HTTP {status} redirect not followed, so the key is not sent elsewhere"
     else:
@@ -75,10 +83,20 @@ def _fail(resp: httpx.Response, what: str, api_key: str) -> PlannerError:
     return PlannerError(text.replace(api_key, mask_key(api_key)) if api_key else text)
 
 
-def get_pages(path: str, params: dict[str, Any], *, api_key: str, base_url: str, client: httpx.Client | None = None,
-              what: str = "Admin API", progress: Callable[[int, int], Any] | None = None,
-              sleep: Callable[[float], Any] = time.sleep, timeout: float = 30.0,
-              max_retries: int = DEFAULT_MAX_RETRIES, rand: Callable[[], float] = random.random) -> list[dict]:
+def get_pages(
+    path: str,
+    params: dict[str, Any],
+    *,
+    api_key: str,
+    base_url: str,
+    client: httpx.Client | None = None,
+    what: str = "Admin API",
+    progress: Callable[[int, int], Any] | None = None,
+    sleep: Callable[[float], Any] = time.sleep,
+    timeout: float = 30.0,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    rand: Callable[[], float] = random.random,
+) -> list[dict]:
     """GET every page of a list endpoint; PlannerError (one line, no key) on any failure."""
     if not api_key:
         raise PlannerError(f"{what} needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...)")
@@ -95,12 +113,18 @@ def get_pages(path: str, params: dict[str, Any], *, api_key: str, base_url: str,
     try:
         while True:
             query = {**params, **cursor}
-            done = send_with_retries(lambda: client.get(url, params=query, headers=headers, follow_redirects=False),
-                                     max_retries=max_retries, sleep=sleep, rand=rand)
+            done = send_with_retries(
+                lambda: client.get(url, params=query, headers=headers, follow_redirects=False),
+                max_retries=max_retries,
+                sleep=sleep,
+                rand=rand,
+            )
             resp = done.response
             if resp is None:
                 reason = type(done.error).__name__ if done.error is not None else "no response"
-                raise PlannerError(f"{what}: could not reach {host_of(base_url)} ({reason}) after {done.attempts} attempt(s)")
+                raise PlannerError(
+                    f"{what}: could not reach {host_of(base_url)} ({reason}) after {done.attempts} attempt(s)"
+                )
             if resp.status_code != 200:
                 raise _fail(resp, what, api_key)
             try:
@@ -108,7 +132,7 @@ def get_pages(path: str, params: dict[str, Any], *, api_key: str, base_url: str,
             except ValueError:
                 raise PlannerError(f"{what}: the response from {host_of(base_url)} is not JSON") from None
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise PlannerError(f"{what}: unexpected response shape (no \"data\" list)")
+                raise PlannerError(f'{what}: unexpected response shape (no "data" list)')
             pages.append(page)
             items += len(page["data"])
             if progress is not None:
@@ -118,7 +142,9 @@ def get_pages(path: str, params: dict[str, Any], *, api_key: str, base_url: str,
                 return pages
             key = tuple(sorted(cursor.items()))
             if key in seen or len(pages) >= MAX_PAGES:
-                raise PlannerError(f"{what}: pagination does not advance (page token repeated); stopped after {len(pages)} pages")
+                raise PlannerError(
+                    f"{what}: pagination does not advance (page token repeated); stopped after {len(pages)} pages"
+                )
             seen.add(key)
     finally:
         if own:
@@ -137,19 +163,38 @@ def _next_cursor(page: dict) -> dict[str, str]:
 # --- configured rate limits -------------------------------------------------------------------
 
 
-def fetch_rate_limits(*, api_key: str, base_url: str, client: httpx.Client | None = None,
-                      sleep: Callable[[float], Any] = time.sleep, page_size: int = 1000) -> list[dict]:
+def fetch_rate_limits(
+    *,
+    api_key: str,
+    base_url: str,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], Any] = time.sleep,
+    page_size: int = 1000,
+) -> list[dict]:
     """Every rate-limit group entry of the organisation, all pages."""
-    pages = get_pages(RATE_LIMITS_PATH, {"limit": page_size}, api_key=api_key, base_url=base_url, client=client,
-                      what="rate limits", sleep=sleep)
+    pages = get_pages(
+        RATE_LIMITS_PATH,
+        {"limit": page_size},
+        api_key=api_key,
+        base_url=base_url,
+        client=client,
+        what="rate limits",
+        sleep=sleep,
+    )
     return [e for p in pages for e in p["data"] if isinstance(e, dict)]
 
 
 def _limit_values(raw: Any) -> dict[str, int]:
     out: dict[str, int] = {}
-    pairs = raw.items() if isinstance(raw, dict) else (
-        ((x.get("type") or x.get("name"), x.get("value", x.get("limit"))) for x in raw if isinstance(x, dict))
-        if isinstance(raw, list) else ())
+    pairs = (
+        raw.items()
+        if isinstance(raw, dict)
+        else (
+            ((x.get("type") or x.get("name"), x.get("value", x.get("limit"))) for x in raw if isinstance(x, dict))
+            if isinstance(raw, list)
+            else ()
+        )
+    )
     for kind, value in pairs:
         if isinstance(kind, str) and isinstance(value, int) and not isinstance(value, bool):
             out[kind] = value
@@ -170,9 +215,20 @@ def limit_rows(entries: list[dict], catalog: Any, at: datetime) -> list[dict]:
         group = groups[0] if groups else None
         dims = {dim: values.get(t) for t, dim in LIMIT_TYPES.items()}
         other = {k: v for k, v in values.items() if k not in LIMIT_TYPES}
-        row = {"group_type": kind, "group": group, "group_name": catalog.group_name(group) if group else None,
-               "models": models, "rpm": dims["rpm"], "itpm": dims["itpm"], "otpm": dims["otpm"], "other": other,
-               "tier": None, "tier_reason": "", "mismatches": [], "source": "Admin API (configured limits)"}
+        row = {
+            "group_type": kind,
+            "group": group,
+            "group_name": catalog.group_name(group) if group else None,
+            "models": models,
+            "rpm": dims["rpm"],
+            "itpm": dims["itpm"],
+            "otpm": dims["otpm"],
+            "other": other,
+            "tier": None,
+            "tier_reason": "",
+            "mismatches": [],
+            "source": "Admin API (configured limits)",
+        }
         if len(groups) > 1:
             row["mismatches"].append(f"models span catalog groups {', '.join(groups)}; compared with {group}")
         unknown = [m for m in models if catalog.resolve(m) is None]
@@ -190,55 +246,93 @@ def live_limits_command(args: argparse.Namespace) -> int:
     """`planner limits --live`: the configured limits per group from the Admin API, compared with
     the catalog. Uses args.format (table/json/csv/md), args.at (date for the comparison) and
     ANTHROPIC_BASE_URL / args.base_url when present."""
-    from planner.commands._common import emit, load_catalog, parse_when
+    from planner.cli._common import emit, load_catalog, parse_when
     from planner.report import Column, Table
 
     key = (os.environ.get(ADMIN_KEY_ENV) or "").strip()
     if not key:
-        raise PlannerError(f"--live needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...); "
-                           "without one, run `planner probe` for the live headers of one model group")
+        raise PlannerError(
+            f"--live needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...); "
+            "without one, run `planner probe` for the live headers of one model group"
+        )
     base_url = resolve_base_url(getattr(args, "base_url", None))
     catalog = load_catalog(args)
-    at = parse_when(getattr(args, "at", None)) or datetime.now(timezone.utc)
+    at = parse_when(getattr(args, "at", None)) or datetime.now(UTC)
     rows = limit_rows(fetch_rate_limits(api_key=key, base_url=base_url), catalog, at)
     if getattr(args, "tier", None):
         print("note: --tier is ignored with --live (the Admin API returns your organisation's limits)", file=sys.stderr)
-    table_rows = [{**r, "models": ", ".join(r["models"]) or "—",
-                   "other": ", ".join(f"{k} {v:,}" for k, v in r["other"].items()),
-                   "group_name": r["group_name"] or r["group_type"]} for r in rows]
+    table_rows = [
+        {
+            **r,
+            "models": ", ".join(r["models"]) or "—",
+            "other": ", ".join(f"{k} {v:,}" for k, v in r["other"].items()),
+            "group_name": r["group_name"] or r["group_type"],
+        }
+        for r in rows
+    ]
     notes = []
     for r in rows:
         for m in r["mismatches"]:
             notes.append(f"{r['group_name'] or r['group_type']}: {m}")
-    notes += [f"source: {host_of(base_url)} {RATE_LIMITS_PATH} (configured limits, not live remaining) "
-              f"with key {mask_key(key)}; tiers from the catalog in force at {at.date()}",
-              "— = the API returned no value (unknown, not 0)"]
-    columns = [Column("group_name", "Group"), Column("models", "Models"), Column("rpm", "RPM", "right"),
-               Column("itpm", "ITPM", "right"), Column("otpm", "OTPM", "right"), Column("other", "Other limits"),
-               Column("tier", "Tier (catalog match)")]
+    notes += [
+        f"source: {host_of(base_url)} {RATE_LIMITS_PATH} (configured limits, not live remaining) "
+        f"with key {mask_key(key)}; tiers from the catalog in force at {at.date()}",
+        "— = the API returned no value (unknown, not 0)",
+    ]
+    columns = [
+        Column("group_name", "Group"),
+        Column("models", "Models"),
+        Column("rpm", "RPM", "right"),
+        Column("itpm", "ITPM", "right"),
+        Column("otpm", "OTPM", "right"),
+        Column("other", "Other limits"),
+        Column("tier", "Tier (catalog match)"),
+    ]
     payload = {"source": "admin api", "host": host_of(base_url), "at": at.date(), "groups": rows}
-    emit(Table(columns, table_rows, title="Configured rate limits (Admin API)", notes=notes), args.format,
-         payload=payload if args.format == "json" else None)
+    emit(
+        Table(columns, table_rows, title="Configured rate limits (Admin API)", notes=notes),
+        args.format,
+        payload=payload if args.format == "json" else None,
+    )
     return 0
 
 
 # --- usage report -----------------------------------------------------------------------------
 
 
-def fetch_usage_report(since: datetime, until: datetime | None, *, api_key: str, base_url: str,
-                       client: httpx.Client | None = None, bucket_width: str = "1h",
-                       progress: Callable[[int, int], Any] | None = None,
-                       sleep: Callable[[float], Any] = time.sleep) -> list[dict]:
+def fetch_usage_report(
+    since: datetime,
+    until: datetime | None,
+    *,
+    api_key: str,
+    base_url: str,
+    client: httpx.Client | None = None,
+    bucket_width: str = "1h",
+    progress: Callable[[int, int], Any] | None = None,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> list[dict]:
     """Every page of `usage_report/messages` from `since` (to `until`, or now), grouped by model,
     service tier, context window, workspace and API key. `progress(pages, buckets)` after each page."""
     if bucket_width not in BUCKET_LIMITS:
         raise PlannerError(f"bucket width must be one of {', '.join(BUCKET_LIMITS)}: {bucket_width!r}")
-    params: dict[str, Any] = {"starting_at": _iso(since), "bucket_width": bucket_width,
-                              "limit": BUCKET_LIMITS[bucket_width], "group_by[]": list(USAGE_GROUP_BY)}
+    params: dict[str, Any] = {
+        "starting_at": _iso(since),
+        "bucket_width": bucket_width,
+        "limit": BUCKET_LIMITS[bucket_width],
+        "group_by[]": list(USAGE_GROUP_BY),
+    }
     if until is not None:
         params["ending_at"] = _iso(until)
-    return get_pages(USAGE_REPORT_PATH, params, api_key=api_key, base_url=base_url, client=client,
-                     what="usage report", progress=progress, sleep=sleep)
+    return get_pages(
+        USAGE_REPORT_PATH,
+        params,
+        api_key=api_key,
+        base_url=base_url,
+        client=client,
+        what="usage report",
+        progress=progress,
+        sleep=sleep,
+    )
 
 
 def write_usage_pages(pages: list[dict], dest: Path) -> Path:

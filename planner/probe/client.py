@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,7 +50,7 @@ BASE_URL_ENV = "ANTHROPIC_BASE_URL"
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --- keys and base URLs ---------------------------------------------------------------------
@@ -89,8 +89,10 @@ def check_base_url(base_url: str) -> str:
     if parts.username or parts.password:
         raise PlannerError("base URL must not carry credentials (keys come from the environment only)")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise PlannerError(f"refusing to send an API key over plain http to {parts.hostname}: use https "
-                           "(plain http is allowed only to a loopback host)")
+        raise PlannerError(
+            f"refusing to send an API key over plain http to {parts.hostname}: use https "
+            "(plain http is allowed only to a loopback host)"
+        )
     return base_url.strip().rstrip("/")
 
 
@@ -135,8 +137,15 @@ class Attempted:
     retries: list[str] = field(default_factory=list)  # "HTTP 529, retried after 0.45 s"
 
 
-def _step(resp: httpx.Response | None, exc: Exception | None, attempt: int, max_retries: int,
-          now: datetime, rand: Callable[[], float], retries: list[str]) -> float | None:
+def _step(
+    resp: httpx.Response | None,
+    exc: Exception | None,
+    attempt: int,
+    max_retries: int,
+    now: datetime,
+    rand: Callable[[], float],
+    retries: list[str],
+) -> float | None:
     """Seconds to wait before the next attempt, or None to stop."""
     if attempt > max_retries:
         return None
@@ -154,9 +163,14 @@ def _step(resp: httpx.Response | None, exc: Exception | None, attempt: int, max_
     return None
 
 
-def send_with_retries(send: Callable[[], httpx.Response], *, max_retries: int = DEFAULT_MAX_RETRIES,
-                      sleep: Callable[[float], Any] = time.sleep, clock: Callable[[], datetime] = _utcnow,
-                      rand: Callable[[], float] = random.random) -> Attempted:
+def send_with_retries(
+    send: Callable[[], httpx.Response],
+    *,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    sleep: Callable[[float], Any] = time.sleep,
+    clock: Callable[[], datetime] = _utcnow,
+    rand: Callable[[], float] = random.random,
+) -> Attempted:
     retries: list[str] = []
     attempt = 0
     while True:
@@ -172,9 +186,14 @@ def send_with_retries(send: Callable[[], httpx.Response], *, max_retries: int = 
         sleep(delay)
 
 
-async def asend_with_retries(send: Callable[[], Any], *, max_retries: int = DEFAULT_MAX_RETRIES,
-                             sleep: Callable[[float], Any] = asyncio.sleep, clock: Callable[[], datetime] = _utcnow,
-                             rand: Callable[[], float] = random.random) -> Attempted:
+async def asend_with_retries(
+    send: Callable[[], Any],
+    *,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+    clock: Callable[[], datetime] = _utcnow,
+    rand: Callable[[], float] = random.random,
+) -> Attempted:
     retries: list[str] = []
     attempt = 0
     while True:
@@ -207,15 +226,15 @@ def _transport_reason(exc: Exception) -> str:
 class ProbeResult:
     model: str
     group: str | None
-    status: str                       # "ok" | "rate_limited" | "spend_cap" | "error"
+    status: str  # "ok" | "rate_limited" | "spend_cap" | "error"
     http_status: int | None
     request_id: str | None
     observed_at: datetime
     snapshot: HeaderSnapshot | None
     retry_after_s: float | None
     explanation: str
-    cost_usd: Decimal | None          # from the catalog; 0 when the call is not billed; None = unknown
-    tier: str | None                  # inferred from the live limits; "custom"; None = cannot tell
+    cost_usd: Decimal | None  # from the catalog; 0 when the call is not billed; None = unknown
+    tier: str | None  # inferred from the live limits; "custom"; None = cannot tell
     warnings: list[str] = field(default_factory=list)
     endpoint: str = "messages"
     host: str = ""
@@ -237,8 +256,10 @@ class ProbeResult:
             "status": self.status,
             "request_id": self.request_id,
             "observed_at": self.observed_at.isoformat().replace("+00:00", "Z"),
-            "limits": {d: (limits[d].to_json() if d in limits else {"limit": None, "remaining": None, "reset": None})
-                       for d in DIMENSIONS},
+            "limits": {
+                d: (limits[d].to_json() if d in limits else {"limit": None, "remaining": None, "reset": None})
+                for d in DIMENSIONS
+            },
             "retry_after_s": self.retry_after_s,
             "tier": self.tier,
             "cost_usd": self.cost_usd,
@@ -252,7 +273,11 @@ class ProbeResult:
             "tier_reason": self.tier_reason,
             "tier_mismatches": list(self.tier_mismatches),
             "notes": list(self.notes),
-            "sources": {"limits": "live header", "cost_usd": self.cost_source, "tier": "catalog (limits.toml) vs live header"},
+            "sources": {
+                "limits": "live header",
+                "cost_usd": self.cost_source,
+                "tier": "catalog (limits.toml) vs live header",
+            },
         }
 
 
@@ -277,11 +302,20 @@ def _prepare(model: str, api_key: str, base_url: str, endpoint: str, timeout: fl
     return base_url, url, body, api_headers(api_key), httpx.Timeout(timeout, connect=min(timeout, 5.0))
 
 
-def probe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoint: str = "messages",
-          client: httpx.Client | None = None, timeout: float = DEFAULT_TIMEOUT,
-          max_retries: int = DEFAULT_MAX_RETRIES, sleep: Callable[[float], Any] | None = None,
-          clock: Callable[[], datetime] = _utcnow, catalog: Any = None,
-          rand: Callable[[], float] = random.random) -> ProbeResult:
+def probe(
+    model: str,
+    *,
+    api_key: str,
+    base_url: str = DEFAULT_BASE_URL,
+    endpoint: str = "messages",
+    client: httpx.Client | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    sleep: Callable[[float], Any] | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+    catalog: Any = None,
+    rand: Callable[[], float] = random.random,
+) -> ProbeResult:
     """One probe of `model`'s group. Never raises for an HTTP outcome; PlannerError for a bad
     base URL, endpoint or missing key. `sleep` waits between retries (default time.sleep)."""
     sleep = time.sleep if sleep is None else sleep
@@ -291,19 +325,40 @@ def probe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoin
     try:
         done = send_with_retries(
             lambda: client.post(url, headers=headers, json=body, timeout=to, follow_redirects=False),
-            max_retries=max_retries, sleep=sleep, clock=clock, rand=rand)
+            max_retries=max_retries,
+            sleep=sleep,
+            clock=clock,
+            rand=rand,
+        )
     finally:
         if own:
             client.close()
-    return interpret(done, model=model, endpoint=endpoint, base_url=base_url, api_key=api_key,
-                     clock=clock, catalog=catalog, timeout=timeout)
+    return interpret(
+        done,
+        model=model,
+        endpoint=endpoint,
+        base_url=base_url,
+        api_key=api_key,
+        clock=clock,
+        catalog=catalog,
+        timeout=timeout,
+    )
 
 
-async def aprobe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, endpoint: str = "messages",
-                 client: httpx.AsyncClient | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 max_retries: int = DEFAULT_MAX_RETRIES, sleep: Callable[[float], Any] = asyncio.sleep,
-                 clock: Callable[[], datetime] = _utcnow, catalog: Any = None,
-                 rand: Callable[[], float] = random.random) -> ProbeResult:
+async def aprobe(
+    model: str,
+    *,
+    api_key: str,
+    base_url: str = DEFAULT_BASE_URL,
+    endpoint: str = "messages",
+    client: httpx.AsyncClient | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+    clock: Callable[[], datetime] = _utcnow,
+    catalog: Any = None,
+    rand: Callable[[], float] = random.random,
+) -> ProbeResult:
     """`probe` for an event loop (the dashboard's async worker)."""
     base_url, url, body, headers, to = _prepare(model, api_key, base_url, endpoint, timeout)
     own = client is None
@@ -311,12 +366,24 @@ async def aprobe(model: str, *, api_key: str, base_url: str = DEFAULT_BASE_URL, 
     try:
         done = await asend_with_retries(
             lambda: client.post(url, headers=headers, json=body, timeout=to, follow_redirects=False),
-            max_retries=max_retries, sleep=sleep, clock=clock, rand=rand)
+            max_retries=max_retries,
+            sleep=sleep,
+            clock=clock,
+            rand=rand,
+        )
     finally:
         if own:
             await client.aclose()
-    return interpret(done, model=model, endpoint=endpoint, base_url=base_url, api_key=api_key,
-                     clock=clock, catalog=catalog, timeout=timeout)
+    return interpret(
+        done,
+        model=model,
+        endpoint=endpoint,
+        base_url=base_url,
+        api_key=api_key,
+        clock=clock,
+        catalog=catalog,
+        timeout=timeout,
+    )
 
 
 def _error_body(resp: httpx.Response) -> tuple[str | None, str | None, str | None]:
@@ -330,32 +397,58 @@ def _error_body(resp: httpx.Response) -> tuple[str | None, str | None, str | Non
         return None, None, None
     details = err.get("details") if isinstance(err.get("details"), dict) else {}
     kind, msg, code = err.get("type"), err.get("message"), details.get("error_code")
-    return (kind if isinstance(kind, str) else None, msg if isinstance(msg, str) else None,
-            code if isinstance(code, str) else None)
+    return (
+        kind if isinstance(kind, str) else None,
+        msg if isinstance(msg, str) else None,
+        code if isinstance(code, str) else None,
+    )
 
 
 def first_of_next_month(day: date) -> date:
     return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
-def interpret(done: Attempted, *, model: str, endpoint: str, base_url: str, api_key: str,
-              clock: Callable[[], datetime] = _utcnow, catalog: Any = None, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
+def interpret(
+    done: Attempted,
+    *,
+    model: str,
+    endpoint: str,
+    base_url: str,
+    api_key: str,
+    clock: Callable[[], datetime] = _utcnow,
+    catalog: Any = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ProbeResult:
     """Turn the final response (or transport error) into a ProbeResult: status, explanation,
     cost from the catalog, tier inferred from the limits."""
     if catalog is None:
-        import pricing
+        from planner.catalog import load_catalog
 
-        catalog = pricing.load_catalog()
+        catalog = load_catalog()
     now = clock()
     group = catalog.group_of(model)
     warnings = list(done.retries)
     notes: list[str] = []
     if catalog.resolve(model) is None:
         warnings.append(f"{model} is not in the catalog: no group, price or tier to compare")
-    result = ProbeResult(model=model, group=group, status="error", http_status=None, request_id=None,
-                         observed_at=now, snapshot=None, retry_after_s=None, explanation="", cost_usd=None,
-                         tier=None, warnings=warnings, endpoint=endpoint, host=host_of(base_url),
-                         attempts=done.attempts, notes=notes)
+    result = ProbeResult(
+        model=model,
+        group=group,
+        status="error",
+        http_status=None,
+        request_id=None,
+        observed_at=now,
+        snapshot=None,
+        retry_after_s=None,
+        explanation="",
+        cost_usd=None,
+        tier=None,
+        warnings=warnings,
+        endpoint=endpoint,
+        host=host_of(base_url),
+        attempts=done.attempts,
+        notes=notes,
+    )
     resp = done.response
     if resp is None:
         reason = _transport_reason(done.error) if done.error is not None else "no response"
@@ -386,12 +479,18 @@ def interpret(done: Attempted, *, model: str, endpoint: str, base_url: str, api_
     elif status == 429 and code == SPEND_CAP_CODE:
         result.status = "spend_cap"
         resume = first_of_next_month(now.date())
-        result.explanation = (f"monthly spend cap of your usage tier reached: requests are refused until "
-                              f"00:00 UTC on {resume.isoformat()} (the 1st of next month); retrying will not help")
+        result.explanation = (
+            f"monthly spend cap of your usage tier reached: requests are refused until "
+            f"00:00 UTC on {resume.isoformat()} (the 1st of next month); retrying will not help"
+        )
     elif status == 429:
         result.status = "rate_limited"
         empty = [d for d, lim in snap.limits.items() if lim.remaining == 0]
-        what = f"{', '.join(empty)} exhausted" if empty else "no header shows a dimension at 0 remaining (possibly an acceleration limit)"
+        what = (
+            f"{', '.join(empty)} exhausted"
+            if empty
+            else "no header shows a dimension at 0 remaining (possibly an acceleration limit)"
+        )
         wait = f"retry after {snap.retry_after_s:g} s" if snap.retry_after_s is not None else "no retry-after header"
         result.explanation = f"rate limited (429): {what}; {wait}"
     else:
@@ -401,8 +500,10 @@ def interpret(done: Attempted, *, model: str, endpoint: str, base_url: str, api_
 
     if endpoint == "count_tokens":
         seen = ", ".join(snap.headers_seen) if snap.headers_seen else "no rate-limit headers"
-        notes.append(f"count_tokens returned {seen}; these describe the token-counting limiter, "
-                     f"which is independent of the Messages limits")
+        notes.append(
+            f"count_tokens returned {seen}; these describe the token-counting limiter, "
+            f"which is independent of the Messages limits"
+        )
     elif result.status in ("ok", "rate_limited") and snap.limits and group is not None:
         from planner.probe.infer import infer_tier
 
@@ -413,8 +514,9 @@ def interpret(done: Attempted, *, model: str, endpoint: str, base_url: str, api_
     return _scrub(result, api_key)
 
 
-def _explain_error(status: int, kind: str | None, message: str | None, model: str, resp: httpx.Response,
-                   attempts: int) -> str:
+def _explain_error(
+    status: int, kind: str | None, message: str | None, model: str, resp: httpx.Response, attempts: int
+) -> str:
     detail = f" ({kind}: {message})" if kind and message else (f" ({kind})" if kind else "")
     if 300 <= status < 400:
         where = host_of(resp.headers.get("location", "")) or "another URL"
@@ -436,9 +538,10 @@ def _explain_error(status: int, kind: str | None, message: str | None, model: st
     return f"HTTP {status}{detail}"
 
 
-def _probe_cost(resp: httpx.Response, catalog: Any, model: str, at: datetime,
-                warnings: list[str]) -> tuple[Decimal | None, str]:
-    from pricing import Usage, price_usage
+def _probe_cost(
+    resp: httpx.Response, catalog: Any, model: str, at: datetime, warnings: list[str]
+) -> tuple[Decimal | None, str]:
+    from planner.catalog import Usage, price_usage
 
     try:
         data = resp.json()
@@ -448,9 +551,13 @@ def _probe_cost(resp: httpx.Response, catalog: Any, model: str, at: datetime,
         w1 = cc.get("ephemeral_1h_input_tokens")
         if w5 is None and w1 is None:
             w5, w1 = u.get("cache_creation_input_tokens") or 0, 0
-        usage = Usage(input_tokens=int(u.get("input_tokens") or 0), output_tokens=int(u.get("output_tokens") or 0),
-                      cache_write_5m=int(w5 or 0), cache_write_1h=int(w1 or 0),
-                      cache_read=int(u.get("cache_read_input_tokens") or 0))
+        usage = Usage(
+            input_tokens=int(u.get("input_tokens") or 0),
+            output_tokens=int(u.get("output_tokens") or 0),
+            cache_write_5m=int(w5 or 0),
+            cache_write_1h=int(w1 or 0),
+            cache_read=int(u.get("cache_read_input_tokens") or 0),
+        )
         if not u:
             raise ValueError("no usage object")
     except (ValueError, TypeError, AttributeError) as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 DIMENSIONS = ("requests", "input_tokens", "output_tokens", "tokens")
@@ -29,7 +29,7 @@ class DimensionLimit:
     limit: int | None = None
     remaining: int | None = None
     reset: datetime | None = None  # absolute, aware UTC: when the bucket is full again
-    rounded: bool = False          # remaining is rounded (Anthropic token dimensions)
+    rounded: bool = False  # remaining is rounded (Anthropic token dimensions)
 
     def used_fraction(self) -> float | None:
         """(limit - remaining) / limit, clamped to [0, 1]; None when either is unknown."""
@@ -41,21 +41,24 @@ class DimensionLimit:
         return None if self.reset is None else max(0.0, (self.reset - now).total_seconds())
 
     def to_json(self) -> dict:
-        return {"limit": self.limit, "remaining": self.remaining,
-                "reset": None if self.reset is None else self.reset.isoformat().replace("+00:00", "Z")}
+        return {
+            "limit": self.limit,
+            "remaining": self.remaining,
+            "reset": None if self.reset is None else self.reset.isoformat().replace("+00:00", "Z"),
+        }
 
 
 @dataclass
 class HeaderSnapshot:
-    family: str | None                              # "anthropic" | "openai" | None (no limit headers)
-    limits: dict[str, DimensionLimit] = field(default_factory=dict)    # keys from DIMENSIONS
+    family: str | None  # "anthropic" | "openai" | None (no limit headers)
+    limits: dict[str, DimensionLimit] = field(default_factory=dict)  # keys from DIMENSIONS
     priority: dict[str, DimensionLimit] = field(default_factory=dict)  # input_tokens / output_tokens
     fast: dict[str, DimensionLimit] = field(default_factory=dict)
     retry_after_s: float | None = None
     request_id: str | None = None
     organization_id: str | None = None
     workspace_id: str | None = None
-    should_retry: bool | None = None                # x-should-retry; None when absent
+    should_retry: bool | None = None  # x-should-retry; None when absent
     warnings: list[str] = field(default_factory=list)
     headers_seen: list[str] = field(default_factory=list)  # rate-limit header names present (sorted)
 
@@ -66,12 +69,14 @@ def parse_headers(headers: Mapping[str, str], *, now: datetime) -> HeaderSnapsho
     h = {str(k).lower(): str(v).strip() for k, v in headers.items()}
     warnings: list[str] = []
     snap = HeaderSnapshot(family=None, warnings=warnings)
-    snap.headers_seen = sorted(k for k in h if k.startswith(("anthropic-ratelimit-", "anthropic-priority-",
-                                                             "anthropic-fast-", "x-ratelimit-")))
+    snap.headers_seen = sorted(
+        k for k in h if k.startswith(("anthropic-ratelimit-", "anthropic-priority-", "anthropic-fast-", "x-ratelimit-"))
+    )
 
     for dim in DIMENSIONS:
-        d = _anthropic_dim(h, f"anthropic-ratelimit-{dim.replace('_', '-')}", rounded=dim != "requests",
-                           warnings=warnings)
+        d = _anthropic_dim(
+            h, f"anthropic-ratelimit-{dim.replace('_', '-')}", rounded=dim != "requests", warnings=warnings
+        )
         if d is not None:
             snap.limits[dim] = d
     for prefix, target in (("anthropic-priority", snap.priority), ("anthropic-fast", snap.fast)):
@@ -102,7 +107,9 @@ def parse_headers(headers: Mapping[str, str], *, now: datetime) -> HeaderSnapsho
     return snap
 
 
-def retry_after_seconds(headers: Mapping[str, str], *, now: datetime, warnings: list[str] | None = None) -> float | None:
+def retry_after_seconds(
+    headers: Mapping[str, str], *, now: datetime, warnings: list[str] | None = None
+) -> float | None:
     """`retry-after-ms` (milliseconds), else `retry-after` as seconds or as an HTTP date.
     `headers` must have lower-case keys (or be case-insensitive, like httpx.Headers)."""
     warnings = warnings if warnings is not None else []
@@ -123,7 +130,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: datetime, warnings: 
             try:
                 when = parsedate_to_datetime(text)
                 if when.tzinfo is None:
-                    when = when.replace(tzinfo=timezone.utc)
+                    when = when.replace(tzinfo=UTC)
                 return max(0.0, (when - now).total_seconds())
             except (TypeError, ValueError, IndexError):
                 pass
@@ -163,8 +170,8 @@ def _rfc3339(h: Mapping[str, str], name: str, warnings: list[str]) -> datetime |
         return None
     if value.tzinfo is None:
         warnings.append(f"{name}: no time zone in {text!r}; read as UTC")
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _anthropic_dim(h: Mapping[str, str], prefix: str, *, rounded: bool, warnings: list[str]) -> DimensionLimit | None:

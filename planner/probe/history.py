@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,8 +35,10 @@ CREATE TABLE IF NOT EXISTS probe_snapshots(
 );
 CREATE INDEX IF NOT EXISTS probe_snapshots_grp ON probe_snapshots(grp, observed_ms);
 """
-_COLUMNS = ("id, observed_ms, host, endpoint, model, grp, status, http_status, request_id, limits_json, "
-            "retry_after_s, tier, cost_usd, warnings_json")
+_COLUMNS = (
+    "id, observed_ms, host, endpoint, model, grp, status, http_status, request_id, limits_json, "
+    "retry_after_s, tier, cost_usd, warnings_json"
+)
 
 
 @dataclass
@@ -93,28 +95,54 @@ def save_snapshot(store: Any, result: Any, host: str | None = None) -> int:
     conn = ensure_schema(store)
     at = result.observed_at
     row = (
-        int(at.timestamp() * 1000), host or getattr(result, "host", "") or "", getattr(result, "endpoint", "messages"),
-        result.model, result.group, result.status, result.http_status, result.request_id,
-        _limits_json(result.snapshot.limits if result.snapshot is not None else {}), result.retry_after_s,
-        result.tier, None if result.cost_usd is None else str(result.cost_usd), json.dumps(list(result.warnings)),
+        int(at.timestamp() * 1000),
+        host or getattr(result, "host", "") or "",
+        getattr(result, "endpoint", "messages"),
+        result.model,
+        result.group,
+        result.status,
+        result.http_status,
+        result.request_id,
+        _limits_json(result.snapshot.limits if result.snapshot is not None else {}),
+        result.retry_after_s,
+        result.tier,
+        None if result.cost_usd is None else str(result.cost_usd),
+        json.dumps(list(result.warnings)),
     )
     with conn:
-        cur = conn.execute(f"INSERT INTO probe_snapshots({_COLUMNS.split(', ', 1)[1]}) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        cur = conn.execute(
+            f"INSERT INTO probe_snapshots({_COLUMNS.split(', ', 1)[1]}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row
+        )
     return int(cur.lastrowid)
 
 
 def _row(r: tuple) -> SnapshotRow:
     return SnapshotRow(
-        id=r[0], observed_at=datetime.fromtimestamp(r[1] / 1000, timezone.utc), host=r[2], endpoint=r[3],
-        model=r[4], group=r[5], status=r[6], http_status=r[7], request_id=r[8], limits=_limits_from_json(r[9]),
-        retry_after_s=r[10], tier=r[11], cost_usd=None if r[12] is None else Decimal(r[12]),
+        id=r[0],
+        observed_at=datetime.fromtimestamp(r[1] / 1000, UTC),
+        host=r[2],
+        endpoint=r[3],
+        model=r[4],
+        group=r[5],
+        status=r[6],
+        http_status=r[7],
+        request_id=r[8],
+        limits=_limits_from_json(r[9]),
+        retry_after_s=r[10],
+        tier=r[11],
+        cost_usd=None if r[12] is None else Decimal(r[12]),
         warnings=json.loads(r[13] or "[]"),
     )
 
 
-def snapshots(store: Any, group: str | None = None, limit: int | None = None, *,
-              endpoint: str | None = None, since: datetime | None = None) -> list[SnapshotRow]:
+def snapshots(
+    store: Any,
+    group: str | None = None,
+    limit: int | None = None,
+    *,
+    endpoint: str | None = None,
+    since: datetime | None = None,
+) -> list[SnapshotRow]:
     """Stored probes, newest first; optionally one group's, one endpoint's, since a time."""
     conn = ensure_schema(store)
     where, args = [], []
@@ -142,13 +170,15 @@ def latest_live_limits(store_or_conn: Any, max_age_s: float = 3600, *, now: date
     carried limits (status ok or rate_limited) within `max_age_s`; groups without one are absent."""
     from planner.projection.headroom import live_limits
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     conn = ensure_schema(store_or_conn)
     cutoff = int((now.timestamp() - max_age_s) * 1000)
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM probe_snapshots WHERE endpoint = 'messages' AND grp IS NOT NULL "
         "AND status IN ('ok', 'rate_limited') AND limits_json != '{}' AND observed_ms >= ? "
-        "ORDER BY observed_ms DESC, id DESC", (cutoff,)).fetchall()
+        "ORDER BY observed_ms DESC, id DESC",
+        (cutoff,),
+    ).fetchall()
     out: dict[str, dict] = {}
     for r in rows:
         row = _row(r)

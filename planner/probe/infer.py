@@ -20,10 +20,10 @@ DIM_LABEL = {"rpm": "RPM", "itpm": "ITPM", "otpm": "OTPM"}
 
 @dataclass(frozen=True)
 class TierMatch:
-    tier: str | None                 # "tier2", "build", ..., "custom", or None (cannot tell)
+    tier: str | None  # "tier2", "build", ..., "custom", or None (cannot tell)
     mismatches: list[str] = field(default_factory=list)
     reason: str = ""
-    compared: tuple[str, ...] = ()   # the dimensions compared ("rpm", "itpm", "otpm")
+    compared: tuple[str, ...] = ()  # the dimensions compared ("rpm", "itpm", "otpm")
 
 
 def observed_limits(limits: Mapping[str, Any]) -> dict[str, int]:
@@ -82,7 +82,11 @@ def infer_tier(catalog: Any, group: str, limits: Mapping[str, Any], at: datetime
             mismatches.append(f"{DIM_LABEL[d]}: live {seen[d]:,} vs {nearest.id} {table[d]:,} (catalog)")
     over = all(table[d] is None or seen[d] >= table[d] for d in dims)
     under = all(table[d] is None or seen[d] <= table[d] for d in dims)
-    why = ("above the catalog: negotiated (custom) limits?" if over else
-           "below the catalog: a workspace limit, or the catalog is out of date?" if under else
-           "matches no tier in the catalog")
+    why = (
+        "above the catalog: negotiated (custom) limits?"
+        if over
+        else "below the catalog: a workspace limit, or the catalog is out of date?"
+        if under
+        else "matches no tier in the catalog"
+    )
     return TierMatch("custom", mismatches, f"live {label} for {name} {why}; nearest tier {nearest.id}{partial}", dims)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 DIMENSIONS = ("rpm", "itpm", "otpm")
 MINUTE_MS = 60_000
@@ -30,19 +30,19 @@ class Peak:
     p99: float
     p95: float
     busiest_hour_avg: float
-    at_ms: int | None          # minute of the max
+    at_ms: int | None  # minute of the max
     busiest_hour_ms: int | None
 
 
 @dataclass
 class GroupDemand:
     group: str
-    rpm: Peak | None                      # None: only bucket-level data (no request counts)
+    rpm: Peak | None  # None: only bucket-level data (no request counts)
     itpm: Peak | None
     otpm: Peak | None
     active_minutes: int
     cache_reads_count: bool
-    sources: list[str] = field(default_factory=list)   # "request-level", "bucket 3600s", ...
+    sources: list[str] = field(default_factory=list)  # "request-level", "bucket 3600s", ...
 
     def peak_values(self) -> dict[str, float | None]:
         """The max per dimension, the figure headroom and tier checks use."""
@@ -68,7 +68,7 @@ def _peak(series: dict[int, float]) -> Peak | None:
     n = len(series)
 
     def nearest(q: float) -> float:
-        rank = max(1, math.ceil(q / 100 * n))   # ascending rank; index from the top
+        rank = max(1, math.ceil(q / 100 * n))  # ascending rank; index from the top
         return largest[n - rank] if n - rank < len(largest) else 0.0
 
     hours: dict[int, float] = {}
@@ -92,7 +92,7 @@ class _ReadsCount:
         day = minute_ms // 86_400_000
         key = (group, day)
         if key not in self.cache:
-            at = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).date()
+            at = datetime.fromtimestamp(day * 86_400, tz=UTC).date()
             self.cache[key] = reads_count(self.catalog, group, at)
         return self.cache[key]
 
@@ -166,7 +166,7 @@ def peaks(minute_rows, catalog) -> dict[str, GroupDemand]:
 
 
 def _day(series: dict[int, float]) -> date:
-    return datetime.fromtimestamp(max(series) / 1000, tz=timezone.utc).date()
+    return datetime.fromtimestamp(max(series) / 1000, tz=UTC).date()
 
 
 def rolling_max(events: list[tuple[int, float]], window_ms: int = MINUTE_MS) -> tuple[float, int | None]:
@@ -193,7 +193,9 @@ def rolling_peaks(requests, catalog) -> dict[str, dict[str, tuple[float, int | N
     per: dict[str, tuple[list, list, list]] = {}
     for ts, model, inp, cw5, cw1h, cread, out in sorted(requests, key=lambda r: r[0]):
         group = catalog.group_of(model) or f"unknown:{model}"
-        tokens_in = inp + cw5 + cw1h + (cread if cread and not group.startswith("unknown:") and counts(group, ts) else 0)
+        tokens_in = (
+            inp + cw5 + cw1h + (cread if cread and not group.startswith("unknown:") and counts(group, ts) else 0)
+        )
         r, i, o = per.setdefault(group, ([], [], []))
         r.append((ts, 1))
         i.append((ts, tokens_in))
@@ -201,8 +203,9 @@ def rolling_peaks(requests, catalog) -> dict[str, dict[str, tuple[float, int | N
     return {g: dict(zip(DIMENSIONS, map(rolling_max, lists))) for g, lists in per.items()}
 
 
-def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | None = None, *,
-                rolling: bool = True) -> dict[str, GroupDemand]:
+def store_peaks(
+    store, catalog, since_ms: int | None = None, until_ms: int | None = None, *, rolling: bool = True
+) -> dict[str, GroupDemand]:
     """Peaks per group from the store. The store sums per group and minute (`Store.group_minutes`,
     with its price dimensions mapped to the catalog's model groups here), so Python sees one row
     per group and minute and transposes them in C. With rolling=False this equals
@@ -218,7 +221,7 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
     span = store.span()
     if not dims or span is None:
         return {}
-    last_day = datetime.fromtimestamp(span[1] / 1000, tz=timezone.utc).date()
+    last_day = datetime.fromtimestamp(span[1] / 1000, tz=UTC).date()
     group_ids: dict[str, int] = {}
     dim_group: dict[int, int] = {}
     reads_dims: list[int] = []
@@ -253,8 +256,13 @@ def store_peaks(store, catalog, since_ms: int | None = None, until_ms: int | Non
         i[minute] = i.get(minute, 0) + tokens_in * scale
         o[minute] = o.get(minute, 0) + out * scale
         bucket_sources.setdefault(gi, set()).add(f"bucket {bucket_s}s")
-    refined = (_rolling_refine(lambda minutes: store.group_requests(dim_group, reads_dims, minutes, since_ms, until_ms),
-                               per_group, series) if rolling else {})
+    refined = (
+        _rolling_refine(
+            lambda minutes: store.group_requests(dim_group, reads_dims, minutes, since_ms, until_ms), per_group, series
+        )
+        if rolling
+        else {}
+    )
     for gi, (r, i, o) in series.items():
         group = names[gi]
         request_level = gi in per_group
@@ -294,8 +302,11 @@ def _rolling_refine(requests_in, per_group, series) -> dict:
             half = best / 2
             big = [m for m, v in values.items() if v > half]
             get = values.get
-            pairs = {m for m in {*big, *(b - MINUTE_MS for b in big)}
-                     if get(m, 0) + get(m + MINUTE_MS, 0) > best and m in values}
+            pairs = {
+                m
+                for m in {*big, *(b - MINUTE_MS for b in big)}
+                if get(m, 0) + get(m + MINUTE_MS, 0) > best and m in values
+            }
             if pairs:
                 wanted.setdefault(gi, {})[dim] = pairs
                 for m in pairs:

@@ -16,14 +16,21 @@ DIMENSIONS = ("rpm", "itpm", "otpm")
 @dataclass(frozen=True)
 class DimHeadroom:
     peak: float | None
-    limit: int | None          # None = unknown (not 0, not infinite)
-    ratio: float | None        # peak / limit, raw (may exceed 1)
-    headroom: float | None     # 1 - ratio clamped to [0, 1]
+    limit: int | None  # None = unknown (not 0, not infinite)
+    ratio: float | None  # peak / limit, raw (may exceed 1)
+    headroom: float | None  # 1 - ratio clamped to [0, 1]
     months_to_bind: float | str | None  # float, "already", "never"; None when unknown
 
     def to_json(self) -> dict:
-        return {"peak": self.peak, "limit": self.limit, "ratio": _r(self.ratio), "headroom": _r(self.headroom),
-                "months_to_bind": _r(self.months_to_bind) if isinstance(self.months_to_bind, float) else self.months_to_bind}
+        return {
+            "peak": self.peak,
+            "limit": self.limit,
+            "ratio": _r(self.ratio),
+            "headroom": _r(self.headroom),
+            "months_to_bind": _r(self.months_to_bind)
+            if isinstance(self.months_to_bind, float)
+            else self.months_to_bind,
+        }
 
 
 def _r(x):
@@ -34,16 +41,22 @@ def _r(x):
 class GroupHeadroom:
     group: str
     tier: str
-    source: str                # "live header" or "catalog"
+    source: str  # "live header" or "catalog"
     dims: dict[str, DimHeadroom]
-    binding: str | None        # the dimension with the highest ratio
-    fits: bool | None          # None: a needed limit is unknown
+    binding: str | None  # the dimension with the highest ratio
+    fits: bool | None  # None: a needed limit is unknown
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"tier": self.tier, "source": self.source, "binding": self.binding, "fits": self.fits,
-                "headroom": {d: _r(self.dims[d].headroom) for d in DIMENSIONS},
-                "dimensions": {d: self.dims[d].to_json() for d in DIMENSIONS}, "notes": self.notes}
+        return {
+            "tier": self.tier,
+            "source": self.source,
+            "binding": self.binding,
+            "fits": self.fits,
+            "headroom": {d: _r(self.dims[d].headroom) for d in DIMENSIONS},
+            "dimensions": {d: self.dims[d].to_json() for d in DIMENSIONS},
+            "notes": self.notes,
+        }
 
 
 def months_to_bind(peak: float, limit: int, growth: float) -> float | str:
@@ -64,8 +77,9 @@ def dimension(peak: float | None, limit: int | None, growth: float = 0.0) -> Dim
     return DimHeadroom(peak, limit, ratio, min(1.0, max(0.0, 1 - ratio)), months_to_bind(peak, limit, growth))
 
 
-def for_limits(group: str, tier: str, peaks: dict, limits: dict, source: str, growth: float = 0.0,
-               margin: float = 0.0) -> GroupHeadroom:
+def for_limits(
+    group: str, tier: str, peaks: dict, limits: dict, source: str, growth: float = 0.0, margin: float = 0.0
+) -> GroupHeadroom:
     """Headroom of `peaks` against `limits` ({dim: int|None}); fits when every used dimension's
     peak × (1 + margin) <= limit; None when a used dimension's limit is unknown."""
     dims = {d: dimension(_f(peaks.get(d)), limits.get(d), growth) for d in DIMENSIONS}
@@ -95,8 +109,9 @@ def catalog_limits(catalog, group: str, tier: str, at) -> dict:
     return {"rpm": limits.rpm, "itpm": limits.itpm, "otpm": limits.otpm}
 
 
-def headroom(demand: dict, catalog, at, *, live: dict | None = None, growth: float = 0.0,
-             tiers: list[str] | None = None) -> list[GroupHeadroom]:
+def headroom(
+    demand: dict, catalog, at, *, live: dict | None = None, growth: float = 0.0, tiers: list[str] | None = None
+) -> list[GroupHeadroom]:
     """For each group in `demand` and each tier in force at `at` (except "custom"), plus the live
     limits when `live` has the group."""
     live = live or {}

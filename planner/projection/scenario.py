@@ -22,11 +22,18 @@ from planner.projection.tiers import recommend
 
 MTOK = Decimal(1_000_000)
 _FIELDS = {  # name: (type, default); None default = required
-    "name": (str, None), "model": (str, None), "requests_per_day": (Decimal, None),
-    "peak_to_average": (Decimal, Decimal(1)), "input_tokens": (Decimal, Decimal(0)),
-    "cached_prefix_tokens": (Decimal, Decimal(0)), "cache_hit_rate": (Decimal, Decimal(0)),
-    "cache_ttl": (str, "5m"), "output_tokens": (Decimal, Decimal(0)), "batch_share": (Decimal, Decimal(0)),
-    "growth_per_month": (Decimal, Decimal(0)), "prompt_file": (str, ""),
+    "name": (str, None),
+    "model": (str, None),
+    "requests_per_day": (Decimal, None),
+    "peak_to_average": (Decimal, Decimal(1)),
+    "input_tokens": (Decimal, Decimal(0)),
+    "cached_prefix_tokens": (Decimal, Decimal(0)),
+    "cache_hit_rate": (Decimal, Decimal(0)),
+    "cache_ttl": (str, "5m"),
+    "output_tokens": (Decimal, Decimal(0)),
+    "batch_share": (Decimal, Decimal(0)),
+    "growth_per_month": (Decimal, Decimal(0)),
+    "prompt_file": (str, ""),
 }
 _SHARES = ("cache_hit_rate", "batch_share")
 
@@ -106,7 +113,7 @@ def load(path, catalog=None) -> Scenario:
             if values[key] > 1:
                 raise PlannerError(f"{where}.{key}: must be between 0 and 1, got {values[key]}")
         if values["cache_ttl"] not in ("5m", "1h"):
-            raise PlannerError(f"{where}.cache_ttl: must be \"5m\" or \"1h\", got {values['cache_ttl']!r}")
+            raise PlannerError(f'{where}.cache_ttl: must be "5m" or "1h", got {values["cache_ttl"]!r}')
         w = Workload(**values)
         if w.prompt_file:
             from planner import tokens
@@ -148,7 +155,9 @@ def _workload(w: Workload, scen: Scenario, catalog, at) -> dict:
     entry = catalog.price_at(model.id, at)
     if entry is None:
         raise PlannerError(f"{scen.path}: workload {w.name!r}: {model.id} has no price in force at {at}")
-    per, parts = request_cost(entry, w.input_tokens, w.cached_prefix_tokens, w.cache_hit_rate, w.cache_ttl, w.output_tokens)
+    per, parts = request_cost(
+        entry, w.input_tokens, w.cached_prefix_tokens, w.cache_hit_rate, w.cache_ttl, w.output_tokens
+    )
     monthly_requests = w.requests_per_day * scen.days_per_month
     batch_factor = 1 - w.batch_share * entry.batch_discount
     breakdown = {k: v * monthly_requests * batch_factor for k, v in parts.items()}
@@ -161,15 +170,23 @@ def _workload(w: Workload, scen: Scenario, catalog, at) -> dict:
     per_minute = w.requests_per_day * w.peak_to_average * (1 - w.batch_share)
     q = Decimal("0.001")
     return {
-        "name": w.name, "model": model.id, "group": model.group,
-        "monthly_cost_usd": monthly, "cost_per_request_usd": per, "breakdown_usd": breakdown,
+        "name": w.name,
+        "model": model.id,
+        "group": model.group,
+        "monthly_cost_usd": monthly,
+        "cost_per_request_usd": per,
+        "breakdown_usd": breakdown,
         "batch_savings_usd": per * monthly_requests - monthly,
-        "peak": {"rpm": (per_minute / 1440).quantize(q), "itpm": (per_minute * per_itpm / 1440).quantize(q),
-                 "otpm": (per_minute * w.output_tokens / 1440).quantize(q)},
+        "peak": {
+            "rpm": (per_minute / 1440).quantize(q),
+            "itpm": (per_minute * per_itpm / 1440).quantize(q),
+            "otpm": (per_minute * w.output_tokens / 1440).quantize(q),
+        },
         "cache_reads_count_toward_itpm": reads_in,
         "batch_requests_per_day": w.requests_per_day * w.batch_share,
         "growth_per_month": w.growth_per_month,
-        "cached_prefix_tokens": w.cached_prefix_tokens, "cached_prefix_source": w.prefix_source,
+        "cached_prefix_tokens": w.cached_prefix_tokens,
+        "cached_prefix_source": w.prefix_source,
         "source": "estimate (scenario × catalog prices)",
     }
 
@@ -180,9 +197,16 @@ def evaluate(scen: Scenario, catalog, at, *, margin: float = 0.2) -> dict:
     total = sum((w["monthly_cost_usd"] for w in workloads), Decimal(0))
     groups: dict[str, dict] = {}
     for w in workloads:
-        g = groups.setdefault(w["group"], {"group": w["group"], "name": catalog.group_name(w["group"]),
-                                           "peak": {d: Decimal(0) for d in DIMENSIONS},
-                                           "batch_requests_per_day": Decimal(0), "growth_per_month": Decimal(0)})
+        g = groups.setdefault(
+            w["group"],
+            {
+                "group": w["group"],
+                "name": catalog.group_name(w["group"]),
+                "peak": {d: Decimal(0) for d in DIMENSIONS},
+                "batch_requests_per_day": Decimal(0),
+                "growth_per_month": Decimal(0),
+            },
+        )
         for d in DIMENSIONS:
             g["peak"][d] += w["peak"][d]
         g["batch_requests_per_day"] += w["batch_requests_per_day"]
@@ -191,19 +215,32 @@ def evaluate(scen: Scenario, catalog, at, *, margin: float = 0.2) -> dict:
     for g in groups.values():
         g["tiers"] = []
         for t in tiers:
-            gh = hr.for_limits(g["group"], t.id, g["peak"], hr.catalog_limits(catalog, g["group"], t.id, at),
-                               "catalog", float(g["growth_per_month"]), margin=margin)
+            gh = hr.for_limits(
+                g["group"],
+                t.id,
+                g["peak"],
+                hr.catalog_limits(catalog, g["group"], t.id, at),
+                "catalog",
+                float(g["growth_per_month"]),
+                margin=margin,
+            )
             row = gh.to_json()
             row["batch_queue"] = t.batch_queue
-            row["batch_queue_fits"] = (None if t.batch_queue is None
-                                       else g["batch_requests_per_day"] <= t.batch_queue)
+            row["batch_queue_fits"] = None if t.batch_queue is None else g["batch_requests_per_day"] <= t.batch_queue
             row["monthly_spend_cap_usd"] = None if t.unlimited else t.monthly_spend_cap
             g["tiers"].append(row)
     rec = recommend({g: v["peak"] for g, v in groups.items()}, total, catalog, at, margin=margin)
     result = {
-        "scenario": scen.name, "file": str(scen.path), "at": str(at), "days_per_month": scen.days_per_month,
-        "monthly_cost_usd": total, "workloads": workloads, "groups": list(groups.values()),
-        "recommended_tier": rec.tier, "reason": rec.reason, "safety_margin": margin,
+        "scenario": scen.name,
+        "file": str(scen.path),
+        "at": str(at),
+        "days_per_month": scen.days_per_month,
+        "monthly_cost_usd": total,
+        "workloads": workloads,
+        "groups": list(groups.values()),
+        "recommended_tier": rec.tier,
+        "reason": rec.reason,
+        "safety_margin": margin,
         "sources": {"prices": "catalog", "limits": "catalog", "traffic": "scenario (estimate)"},
     }
     if scen.tier:
@@ -212,6 +249,9 @@ def evaluate(scen: Scenario, catalog, at, *, margin: float = 0.2) -> dict:
         if not rows and catalog.tier(scen.tier, at) is None:
             raise PlannerError(f"{scen.path}: scenario.tier: unknown tier {scen.tier!r} at {at}")
         fits = [t["fits"] for t in rows]
-        result["checked_tier"] = {"tier": scen.tier, "fits": False if False in fits else (None if None in fits else True),
-                                  "within_spend_cap": scen.tier not in rec.rejected or "cap" not in rec.rejected[scen.tier]}
+        result["checked_tier"] = {
+            "tier": scen.tier,
+            "fits": False if False in fits else (None if None in fits else True),
+            "within_spend_cap": scen.tier not in rec.rejected or "cap" not in rec.rejected[scen.tier],
+        }
     return result

@@ -25,7 +25,10 @@ class Forecast:
     days_left: int
 
     def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in ("month_to_date", "projected", "low", "high", "method", "run_rate", "days_left")}
+        return {
+            k: getattr(self, k)
+            for k in ("month_to_date", "projected", "low", "high", "method", "run_rate", "days_left")
+        }
 
 
 def _nearest(values: list[Decimal], q: int) -> Decimal:
@@ -37,14 +40,25 @@ def forecast(daily, today: date, *, window: int = 7) -> Forecast:
     by_day: dict[date, Decimal] = {}
     for day, amount in daily:
         by_day[day] = by_day.get(day, Decimal(0)) + amount
-    mtd = sum((v for d, v in by_day.items() if d.year == today.year and d.month == today.month and d <= today), Decimal(0))
+    mtd = sum(
+        (v for d, v in by_day.items() if d.year == today.year and d.month == today.month and d <= today), Decimal(0)
+    )
     trailing = [by_day.get(today - timedelta(days=i), Decimal(0)) for i in range(1, window + 1)]
     run_rate = sum(trailing, Decimal(0)) / window
     days_left = calendar.monthrange(today.year, today.month)[1] - today.day
-    method = (f"month to date + mean of the {window} days before {today.isoformat()} × {days_left} days left; "
-              f"range from the p10/p90 of those days")
-    return Forecast(mtd, mtd + run_rate * days_left, mtd + _nearest(trailing, 10) * days_left,
-                    mtd + _nearest(trailing, 90) * days_left, method, run_rate, days_left)
+    method = (
+        f"month to date + mean of the {window} days before {today.isoformat()} × {days_left} days left; "
+        f"range from the p10/p90 of those days"
+    )
+    return Forecast(
+        mtd,
+        mtd + run_rate * days_left,
+        mtd + _nearest(trailing, 10) * days_left,
+        mtd + _nearest(trailing, 90) * days_left,
+        method,
+        run_rate,
+        days_left,
+    )
 
 
 def as_of_day(daily, today: date) -> tuple[date, str | None]:
@@ -69,14 +83,23 @@ def what_if_batch(cost: Decimal, share: Decimal, discount: Decimal) -> Decimal:
     return cost - cost * share * discount
 
 
-def what_if_cache(entry, *, requests: int, input_tokens: int, prefix_tokens: int, output_tokens: int,
-                  hit_rate: Decimal, ttl: str = "5m") -> Decimal:
+def what_if_cache(
+    entry,
+    *,
+    requests: int,
+    input_tokens: int,
+    prefix_tokens: int,
+    output_tokens: int,
+    hit_rate: Decimal,
+    ttl: str = "5m",
+) -> Decimal:
     """Cost of `requests` that each send `prefix_tokens` of cacheable prefix: a hit reads it, a
     miss writes it at the TTL's write price (the scenario model; see scenario.request_cost)."""
     from planner.projection.scenario import request_cost
 
-    per, _ = request_cost(entry, Decimal(input_tokens), Decimal(prefix_tokens), Decimal(hit_rate), ttl,
-                          Decimal(output_tokens))
+    per, _ = request_cost(
+        entry, Decimal(input_tokens), Decimal(prefix_tokens), Decimal(hit_rate), ttl, Decimal(output_tokens)
+    )
     return per * requests
 
 
@@ -87,6 +110,8 @@ def check_budget(daily, today: date, budget: Decimal, *, window: int = 7) -> For
 
     f = forecast(daily, today, window=window)
     if f.projected > budget:
-        raise BudgetExceeded(f"projected month-end spend ${f.projected:.2f} > budget ${budget} "
-                             f"(month to date ${f.month_to_date:.2f}; {f.method})")
+        raise BudgetExceeded(
+            f"projected month-end spend ${f.projected:.2f} > budget ${budget} "
+            f"(month to date ${f.month_to_date:.2f}; {f.method})"
+        )
     return f

@@ -14,7 +14,7 @@ from planner.projection.headroom import DIMENSIONS, catalog_limits, for_limits
 class Recommendation:
     tier: str
     reason: str
-    rejected: dict[str, str] = field(default_factory=dict)   # tier -> why not
+    rejected: dict[str, str] = field(default_factory=dict)  # tier -> why not
 
     def to_json(self) -> dict:
         return {"tier": self.tier, "reason": self.reason, "rejected": self.rejected}
@@ -39,8 +39,9 @@ def _why_not(catalog, tier, demand, spend, at, margin) -> str | None:
             if dh.limit is None:
                 return f"{tier.id}: {name} {d.upper()} limit unknown, cannot confirm"
             if dh.peak * (1 + margin) > dh.limit:
-                return (f"{tier.id}: {name} {d.upper()} peak {fmt_count(dh.peak)} × {1 + margin:g} "
-                        f"> {fmt_count(dh.limit)}")
+                return (
+                    f"{tier.id}: {name} {d.upper()} peak {fmt_count(dh.peak)} × {1 + margin:g} > {fmt_count(dh.limit)}"
+                )
     if spend is not None:
         if tier.unlimited:
             return None
@@ -61,7 +62,11 @@ def recommend(demand: dict, monthly_spend: Decimal | None, catalog, at, *, margi
             cap = "no cap" if tier.unlimited else f"cap ${tier.monthly_spend_cap}"
             spend = "" if monthly_spend is None else f"; ${monthly_spend:.2f}/month within {cap}"
             reasons = "; ".join(rejected.values())
-            return Recommendation(tier.id, f"{tier.id}: every group's peak × {1 + margin:g} within limits{spend}"
-                                  + (f" (lower tiers: {reasons})" if reasons else ""), rejected)
+            return Recommendation(
+                tier.id,
+                f"{tier.id}: every group's peak × {1 + margin:g} within limits{spend}"
+                + (f" (lower tiers: {reasons})" if reasons else ""),
+                rejected,
+            )
         rejected[tier.id] = why
     return Recommendation("custom", "no published tier fits: " + "; ".join(rejected.values()), rejected)

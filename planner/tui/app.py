@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from planner.tui.commands import PlannerCommands
 from planner.tui.messages import DataChanged, StoreReady
+from planner.tui.palette import PlannerCommands
 from planner.tui.screens.limits import LimitsScreen
 from planner.tui.screens.overview import OverviewScreen
 from planner.tui.screens.plan import PlanScreen
@@ -28,20 +28,32 @@ from planner.tui.screens.pricing import PricingScreen
 from planner.tui.screens.usage import UsageScreen
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "tokyo-night", "solarized-light")
-SCREENS_BY_KEY = (("1", "overview", "Overview"), ("2", "usage", "Usage"), ("3", "limits", "Limits"),
-                  ("4", "pricing", "Pricing"), ("5", "plan", "Plan"))
+SCREENS_BY_KEY = (
+    ("1", "overview", "Overview"),
+    ("2", "usage", "Usage"),
+    ("3", "limits", "Limits"),
+    ("4", "pricing", "Pricing"),
+    ("5", "plan", "Plan"),
+)
 
 
 class PlannerApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "planner"
     COMMANDS = App.COMMANDS | {PlannerCommands}
-    MODES = {"overview": OverviewScreen, "usage": UsageScreen, "limits": LimitsScreen,
-             "pricing": PricingScreen, "plan": PlanScreen}
+    MODES = {
+        "overview": OverviewScreen,
+        "usage": UsageScreen,
+        "limits": LimitsScreen,
+        "pricing": PricingScreen,
+        "plan": PlanScreen,
+    }
     DEFAULT_MODE = "overview"
     BINDINGS = [
-        *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", tooltip=f"Show the {title} screen")
-          for key, mode, title in SCREENS_BY_KEY),
+        *(
+            Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", tooltip=f"Show the {title} screen")
+            for key, mode, title in SCREENS_BY_KEY
+        ),
         Binding("i", "import_logs", "Import", id="import", tooltip="Import usage logs (a file or folder)"),
         Binding("e", "export", "Export", id="export", tooltip="Export the current view as Markdown, CSV or JSON"),
         Binding("t", "next_theme", "Theme", id="theme", tooltip="Switch to the next colour theme"),
@@ -49,10 +61,19 @@ class PlannerApp(App):
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit planner"),
     ]
 
-    def __init__(self, db: Path, pricing: Sequence[Path] = (), today: date | None = None, *,
-                 environ: Mapping[str, str] | None = None, clock: Callable[[], datetime] | None = None,
-                 catalog=None, samples: Path | None = None, scenario: Path | None = None,
-                 cache_dir: Path | None | bool = True) -> None:
+    def __init__(
+        self,
+        db: Path,
+        pricing: Sequence[Path] = (),
+        today: date | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        catalog=None,
+        samples: Path | None = None,
+        scenario: Path | None = None,
+        cache_dir: Path | bool | None = True,
+    ) -> None:
         super().__init__()
         from planner import paths
 
@@ -60,7 +81,7 @@ class PlannerApp(App):
         self.pricing_files = [Path(p) for p in pricing]
         self.today = today or date.today()
         self.environ = dict(os.environ if environ is None else environ)
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.samples = samples or paths.sample_logs_dir()
         self.scenario_path = scenario
         if cache_dir is True:
@@ -103,8 +124,16 @@ class PlannerApp(App):
         def compute():
             if D.store_is_empty(self.db):
                 return None
-            return D.overview(self.db, self.catalog, self.today, self.samples, now=now, cache_dir=self.cache_dir,
-                              catalog_key=key, peaks_future=peaks)
+            return D.overview(
+                self.db,
+                self.catalog,
+                self.today,
+                self.samples,
+                now=now,
+                cache_dir=self.cache_dir,
+                catalog_key=key,
+                peaks_future=peaks,
+            )
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="overview-prefetch")
         future = pool.submit(compute)
@@ -127,11 +156,10 @@ class PlannerApp(App):
         return None
 
     def load_catalog(self):
-        import pricing
-
         from planner import paths
+        from planner.catalog import load_catalog
 
-        return pricing.load_catalog(overrides=[paths.overrides_path(), *self.pricing_files])
+        return load_catalog(overrides=[paths.overrides_path(), *self.pricing_files])
 
     def catalog_key(self) -> str:
         from planner import paths
@@ -209,8 +237,10 @@ class PlannerApp(App):
         reloaded after an import, stays collectable)."""
         if self._screens_frozen or self._exit or not self._running:
             return
-        if all(stack and (stack[-1] is self.screen or getattr(stack[-1], "prerendered", True))
-               for stack in (self._screen_stacks.get(m) for m in self.MODES)):
+        if all(
+            stack and (stack[-1] is self.screen or getattr(stack[-1], "prerendered", True))
+            for stack in (self._screen_stacks.get(m) for m in self.MODES)
+        ):
             import gc
 
             gc.freeze()
@@ -241,8 +271,10 @@ class PlannerApp(App):
         s = message.imported
         if s is not None:
             self.imported_samples = s
-            self.notify(f"{s.new:,} records from {len(s.files)} files; {s.duplicate:,} duplicates, {s.bad:,} bad lines",
-                        title="imported the bundled sample data")
+            self.notify(
+                f"{s.new:,} records from {len(s.files)} files; {s.duplicate:,} duplicates, {s.bad:,} bad lines",
+                title="imported the bundled sample data",
+            )
 
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 FORMAT = 1
 
@@ -30,10 +31,10 @@ def cache_file(folder: Path, db: Path) -> Path:
 
 def catalog_key(override_files: Sequence[Path]) -> str:
     """A digest of the bundled catalog files and the override files in effect."""
-    import pricing
+    from planner.catalog.catalog import data_dir
 
     h = hashlib.sha1()
-    bundled = sorted(Path(pricing.__file__).parent.glob("*.toml"))
+    bundled = sorted(data_dir().glob("*.toml"))
     for path in [*bundled, *override_files]:
         h.update(str(path).encode())
         try:
@@ -50,16 +51,21 @@ def store_key(store, sources: list) -> tuple:
 
         rows = history.snapshots(store, limit=1)
         newest_probe = rows[0].id if rows else None
-    except Exception:  # noqa: BLE001 - no probe history: the key just lacks it
+    except Exception:
         newest_probe = None
-    return (len(sources), sum(s.records for s in sources), sum(s.bad_lines for s in sources),
-            max((s.last_import or "" for s in sources), default=""), newest_probe)
+    return (
+        len(sources),
+        sum(s.records for s in sources),
+        sum(s.bad_lines for s in sources),
+        max((s.last_import or "" for s in sources), default=""),
+        newest_probe,
+    )
 
 
 def load(folder: Path, db: Path, key: tuple) -> dict[str, Any] | None:
     try:
         data = pickle.loads(cache_file(folder, db).read_bytes())
-    except Exception:  # noqa: BLE001 - missing, truncated or from another version: recompute
+    except Exception:
         return None
     if not isinstance(data, dict) or data.get("key") != (FORMAT, *key):
         return None
@@ -88,7 +94,7 @@ def lookup(folder: Path, db: Path, catalog: str, today: date, now) -> dict[str, 
 
     try:
         store = D.open_store(db)
-    except Exception:  # noqa: BLE001 - the screens report a broken store
+    except Exception:
         return None
     try:
         sources = store.sources()

@@ -4,12 +4,13 @@ Nothing here touches a widget."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SOURCE_LOG = "imported log"
 SOURCE_CATALOG = "catalog"
@@ -34,12 +35,12 @@ def is_sample_only(sources: list, samples: Path) -> bool:
 class GroupGauge:
     group: str
     name: str
-    tier: str                  # tier compared against, or "live"
-    source: str                # "catalog" or "live header"
-    dims: dict[str, Any]       # dim -> DimHeadroom
+    tier: str  # tier compared against, or "live"
+    source: str  # "catalog" or "live header"
+    dims: dict[str, Any]  # dim -> DimHeadroom
     binding: str | None
     fits: bool | None
-    peak_source: str           # where the peaks came from ("imported log: request-level")
+    peak_source: str  # where the peaks came from ("imported log: request-level")
 
 
 @dataclass
@@ -47,20 +48,29 @@ class OverviewData:
     today: date
     as_of: date
     as_of_note: str | None
-    forecast: Any | None                      # projection.spend.Forecast; None without data
-    month: list[tuple[date, Decimal]]         # daily spend this month up to as_of
-    by_model: Any | None                      # ledger.Ledger (month to date, by model)
+    forecast: Any | None  # projection.spend.Forecast; None without data
+    month: list[tuple[date, Decimal]]  # daily spend this month up to as_of
+    by_model: Any | None  # ledger.Ledger (month to date, by model)
     gauges: list[GroupGauge]
-    recommendation: Any | None                # tiers.Recommendation
+    recommendation: Any | None  # tiers.Recommendation
     sample_only: bool
     unpriced: list[str] = field(default_factory=list)
     record_days: int = 0
 
 
-def overview(db: Path, catalog, today: date, samples: Path, *, store=None, now: datetime | None = None,
-             cache_dir: Path | None = None, catalog_key: str = "",
-             on_spend: Callable[[OverviewData], None] | None = None,
-             peaks_future=None) -> tuple[OverviewData, "UsageData"]:
+def overview(
+    db: Path,
+    catalog,
+    today: date,
+    samples: Path,
+    *,
+    store=None,
+    now: datetime | None = None,
+    cache_dir: Path | None = None,
+    catalog_key: str = "",
+    on_spend: Callable[[OverviewData], None] | None = None,
+    peaks_future=None,
+) -> tuple[OverviewData, UsageData]:
     """The overview, and the usage-by-day view it is computed from (the Usage screen's first view).
     With `cache_dir`, an unchanged store's views are read from the cache instead of recomputed.
     `on_spend` gets the spend figures (no gauges, no tier yet) before the slower demand peaks."""
@@ -87,18 +97,44 @@ def overview(db: Path, catalog, today: date, samples: Path, *, store=None, now: 
         daily = [(date.fromisoformat(r.key), r.cost_usd) for r in by_day.rows]  # = ledger.daily_spend
         as_of, note = spend.as_of_day(daily, today)
         if not daily:
-            return OverviewData(today, as_of, note, None, [], None, [], None, is_sample_only(sources, samples)), usage_day
+            return OverviewData(
+                today, as_of, note, None, [], None, [], None, is_sample_only(sources, samples)
+            ), usage_day
         fc = spend.forecast(daily, as_of)
         month = spend.month_series(daily, as_of)
         by_model = ledger.summarize(store, catalog, since=as_of.replace(day=1), until=as_of, by="model")
         sample_only = is_sample_only(sources, samples)
         if on_spend is not None:
-            on_spend(OverviewData(today, as_of, note, fc, month, by_model, [], None, sample_only,
-                                  list(by_model.unpriced_models), len(daily)))
+            on_spend(
+                OverviewData(
+                    today,
+                    as_of,
+                    note,
+                    fc,
+                    month,
+                    by_model,
+                    [],
+                    None,
+                    sample_only,
+                    list(by_model.unpriced_models),
+                    len(daily),
+                )
+            )
         peaks = peaks_future.result() if peaks_future is not None else _peaks(db, catalog, store)
         gauges, rec = _demand(peaks, catalog, as_of, fc.projected, live)
-        result = OverviewData(today, as_of, note, fc, month, by_model, gauges, rec, sample_only,
-                              list(by_model.unpriced_models), len(daily))
+        result = OverviewData(
+            today,
+            as_of,
+            note,
+            fc,
+            month,
+            by_model,
+            gauges,
+            rec,
+            sample_only,
+            list(by_model.unpriced_models),
+            len(daily),
+        )
         if key is not None:
             cache.save(cache_dir, db, key, {"overview": result, "usage_day": usage_day})
         return result, usage_day
@@ -140,7 +176,7 @@ class _ChildPeaks:
 def _child_peaks(db: Path, catalog, conn) -> None:
     try:
         conn.send((True, _peaks(db, catalog)))
-    except BaseException as exc:  # noqa: BLE001 - sent back to be raised in the parent
+    except BaseException as exc:
         conn.send((False, exc))
     finally:
         conn.close()
@@ -193,12 +229,23 @@ def _gauges(peaks: dict, catalog, at: date, tier: str, live: dict, headroom) -> 
     compare = tier if tier in in_force else (in_force[-1] if in_force else tier)
     out = []
     for group, gd in sorted(peaks.items()):
-        rows = headroom.headroom({group: gd}, catalog, at, live={group: live[group]} if group in live else None,
-                                 tiers=[compare])
+        rows = headroom.headroom(
+            {group: gd}, catalog, at, live={group: live[group]} if group in live else None, tiers=[compare]
+        )
         row = rows[0]  # the live row comes first when there is one
         name = group if group.startswith("unknown:") else catalog.group_name(group)
-        out.append(GroupGauge(group, name, row.tier, row.source, row.dims, row.binding, row.fits,
-                              f"{SOURCE_LOG}: {', '.join(gd.sources) or 'no traffic'}"))
+        out.append(
+            GroupGauge(
+                group,
+                name,
+                row.tier,
+                row.source,
+                row.dims,
+                row.binding,
+                row.fits,
+                f"{SOURCE_LOG}: {', '.join(gd.sources) or 'no traffic'}",
+            )
+        )
     return out
 
 
@@ -209,7 +256,7 @@ def live_limits(store, now: datetime | None = None) -> dict:
 
     try:
         return history.latest_live_limits(store, now=now) or {}
-    except Exception:  # noqa: BLE001
+    except Exception:
         return {}
 
 
@@ -260,7 +307,7 @@ def store_is_empty(db: Path) -> bool:
 
 def price_rows(catalog, at: date) -> list[dict]:
     """One row per model with the price in force at `at` (the `planner prices` rows)."""
-    from planner.commands.prices import _row
+    from planner.cli.prices import _row
 
     return [_row(m, m.price_at(at), catalog.overridden) for m in catalog.models.values()]
 
@@ -272,10 +319,20 @@ def limit_rows(catalog, at: date) -> list[dict]:
             lim = catalog.limits_at(group, tier.id, at)
             if lim is None:
                 continue
-            rows.append({"group": group, "group_name": catalog.group_name(group), "tier": tier.id,
-                         "rpm": lim.rpm, "itpm": lim.itpm, "otpm": lim.otpm, "cache_reads_count": lim.cache_reads_count,
-                         "effective": lim.effective, "source": lim.source,
-                         "overridden": f"limit:{group}:{tier.id}" in catalog.overridden})
+            rows.append(
+                {
+                    "group": group,
+                    "group_name": catalog.group_name(group),
+                    "tier": tier.id,
+                    "rpm": lim.rpm,
+                    "itpm": lim.itpm,
+                    "otpm": lim.otpm,
+                    "cache_reads_count": lim.cache_reads_count,
+                    "effective": lim.effective,
+                    "source": lim.source,
+                    "overridden": f"limit:{group}:{tier.id}" in catalog.overridden,
+                }
+            )
     return rows
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from planner.usage import common
-from planner.usage.messages import default_ts_ms
+from planner.usage.messages_api import default_ts_ms
 from planner.usage.records import LineProblem, ParseResult, UsageRecord
 
 FORMAT = "batch"
@@ -63,8 +63,13 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             continue
         try:
             rec = UsageRecord(
-                ts_ms=ts_ms, model_raw=m.model, model=lookup(m.model), source=src, line=line_no,
-                dedup_key=f"{d.custom_id}:{m.id}" if d.custom_id or m.id else None, fmt=FORMAT,
+                ts_ms=ts_ms,
+                model_raw=m.model,
+                model=lookup(m.model),
+                source=src,
+                line=line_no,
+                dedup_key=f"{d.custom_id}:{m.id}" if d.custom_id or m.id else None,
+                fmt=FORMAT,
             )
             common.fill_usage(rec, m.usage)
         except ValueError as exc:

@@ -71,8 +71,11 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
     lookup = common.cached_resolver(resolve)
     project = project_of(src)
     parent, name = os.path.split(src)
-    fallback_session = (os.path.splitext(name)[0] if os.path.basename(parent) != "subagents"
-                        else os.path.basename(os.path.dirname(parent)))
+    fallback_session = (
+        os.path.splitext(name)[0]
+        if os.path.basename(parent) != "subagents"
+        else os.path.basename(os.path.dirname(parent))
+    )
     if _fast is not None:
         rows, keyless = _scan_fast(data, first_line, result, src, project, fallback_session, lookup)
     else:
@@ -106,8 +109,12 @@ def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tup
         return None
     u = m.usage
     # common.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
-    rank = ((u.input_tokens or 0) + (u.output_tokens or 0) + (u.cache_creation_input_tokens or 0)
-            + (u.cache_read_input_tokens or 0)) - (_SIDECHAIN if d.isSidechain else 0)
+    rank = (
+        (u.input_tokens or 0)
+        + (u.output_tokens or 0)
+        + (u.cache_creation_input_tokens or 0)
+        + (u.cache_read_input_tokens or 0)
+    ) - (_SIDECHAIN if d.isSidechain else 0)
     if not -_RANK_LIMIT <= rank < _RANK_LIMIT:  # absurd counts: a rank is a 64-bit int (as in _ccscan)
         rank = _RANK_LIMIT - 1 if rank > 0 else -_RANK_LIMIT
     return (f"{m.id}:{d.requestId}" if d.requestId else m.id), rank
@@ -189,7 +196,8 @@ def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, 
         return _row(_decode(view[start:end]), key, line_no, src, project, fallback_session, lookup, problems)
 
     rows, newlines, synthetic, api_errors, dropped = _fast.scan(
-        view, first_line, slow, finish, lookup, src, project, fallback_session)
+        view, first_line, slow, finish, lookup, src, project, fallback_session
+    )
     result.end_line = first_line - 1 + newlines
     for reason, n in ((SKIP_SYNTHETIC, synthetic), (SKIP_API_ERROR, api_errors), (SKIP_DUPLICATE, dropped)):
         if n:
@@ -221,12 +229,42 @@ def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems
             # the unusual cases (bad counts, OpenAI-style fields) take the general, checking path
             rec = UsageRecord(ts_ms, m.model, lookup(m.model))
             common.fill_usage(rec, u)
-            inp, w5, w1, rd, out, ws = (rec.input_tokens, rec.cache_write_5m, rec.cache_write_1h, rec.cache_read,
-                                        rec.output_tokens, rec.web_search_requests)
+            inp, w5, w1, rd, out, ws = (
+                rec.input_tokens,
+                rec.cache_write_5m,
+                rec.cache_write_1h,
+                rec.cache_read,
+                rec.output_tokens,
+                rec.web_search_requests,
+            )
     except ValueError as exc:
         problems.append(LineProblem(src, line_no, str(exc)))
         return None
     # UsageRecord's field order; this runs once per request of a gigabyte tree
-    return (ts_ms, m.model, lookup(m.model), inp, w5, w1, rd, out, ws, 1, u.service_tier or "standard",
-            u.inference_geo, u.speed or "standard", project, d.sessionId or fallback_session, None, None,
-            src, line_no, key, bool(d.isSidechain), "request", 0, FORMAT, None)
+    return (
+        ts_ms,
+        m.model,
+        lookup(m.model),
+        inp,
+        w5,
+        w1,
+        rd,
+        out,
+        ws,
+        1,
+        u.service_tier or "standard",
+        u.inference_geo,
+        u.speed or "standard",
+        project,
+        d.sessionId or fallback_session,
+        None,
+        None,
+        src,
+        line_no,
+        key,
+        bool(d.isSidechain),
+        "request",
+        0,
+        FORMAT,
+        None,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from planner.usage.records import LineProblem, ParseResult, UsageRecord
 MAX_TOKENS = 10**9
 BINARY_PROBE = 8192
 INCOMPLETE_LAST_LINE = "incomplete last line (will be read when complete)"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _HOURS: dict[str, int] = {}
 _MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM:" -> epoch ms (iso_ms)
@@ -98,8 +98,10 @@ def fill_usage(rec: UsageRecord, u: Usage) -> UsageRecord:
     if u.input_tokens is None and u.prompt_tokens is not None:
         # OpenAI style: cached tokens are INCLUDED in prompt_tokens; split them out, never add twice.
         prompt = check_count("prompt_tokens", u.prompt_tokens)
-        cached = check_count("prompt_tokens_details.cached_tokens",
-                             u.prompt_tokens_details.cached_tokens if u.prompt_tokens_details else None)
+        cached = check_count(
+            "prompt_tokens_details.cached_tokens",
+            u.prompt_tokens_details.cached_tokens if u.prompt_tokens_details else None,
+        )
         if cached > prompt:
             raise ValueError(f"cached_tokens ({cached}) > prompt_tokens ({prompt})")
         rec.input_tokens = prompt - cached
@@ -163,7 +165,7 @@ def _iso_ms(s: str) -> int:
     except ValueError:
         raise ValueError(f"bad timestamp {s!r}") from None
     if dt.tzinfo is None:  # naive: logs and exports here are UTC by convention
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return (dt - _EPOCH) // _MS
 
 
@@ -383,7 +385,7 @@ def load_pages(path: Path, result: ParseResult) -> list[tuple[int, dict]]:
         if isinstance(page, dict) and isinstance(page.get("data"), list):
             pages.append((line_no, page))
         else:
-            result.problems.append(LineProblem(str(path), line_no, "not a report page (no \"data\" list)"))
+            result.problems.append(LineProblem(str(path), line_no, 'not a report page (no "data" list)'))
     return pages
 
 
@@ -393,7 +395,9 @@ def buckets(path: Path, result: ParseResult) -> Iterator[tuple[int, str, dict, d
         for bi, bucket in enumerate(page["data"]):
             items = bucket.get("results") if isinstance(bucket, dict) else None
             if not isinstance(items, list) or not isinstance(bucket.get("starting_at"), str):
-                result.problems.append(LineProblem(str(path), line_no, f"data[{bi}]: bucket without starting_at and results"))
+                result.problems.append(
+                    LineProblem(str(path), line_no, f"data[{bi}]: bucket without starting_at and results")
+                )
                 continue
             for ri, item in enumerate(items):
                 where = f"data[{bi}].results[{ri}]"
@@ -417,8 +421,9 @@ def str_field(obj: dict, key: str, where: str) -> str | None:
     return v
 
 
-def decoded_lines(data: bytes, first_line: int, decode: Callable[[bytes], Any], result: ParseResult,
-                  src: str) -> Iterator[tuple[int, Any]]:
+def decoded_lines(
+    data: bytes, first_line: int, decode: Callable[[bytes], Any], result: ParseResult, src: str
+) -> Iterator[tuple[int, Any]]:
     """(line number, decoded object) per non-blank line; undecodable lines become problems."""
     for line_no, raw in json_lines(data, first_line):
         try:

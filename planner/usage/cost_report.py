@@ -16,7 +16,7 @@ from planner.usage.records import BilledCost, LineProblem, ParseResult
 
 
 def cents_to_dollars(amount: object) -> str:
-    """"123.45" (cents) -> "1.2345" (dollars), exactly."""
+    """ "123.45" (cents) -> "1.2345" (dollars), exactly."""
     if isinstance(amount, bool) or not isinstance(amount, (str, int)):
         # a float here would already have lost the exact amount
         raise ValueError(f"amount must be a decimal string, got {type(amount).__name__}")
@@ -40,16 +40,25 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             currency = common.str_field(item, "currency", where) or "USD"
             if currency != "USD":
                 raise ValueError(f"{where}: currency {currency!r} (only USD is supported)")
-            result.billed.append(BilledCost(
-                day=bucket["starting_at"][:10], amount_usd=cents_to_dollars(item.get("amount")), currency=currency,
-                cost_type=common.str_field(item, "cost_type", where), model_raw=model_raw,
-                model=lookup(model_raw) if model_raw else None,
-                service_tier=common.str_field(item, "service_tier", where),
-                token_type=common.str_field(item, "token_type", where),
-                workspace=common.str_field(item, "workspace_id", where),
-                description=common.str_field(item, "description", where), source=src, line=line_no,
-            ))
+            result.billed.append(
+                BilledCost(
+                    day=bucket["starting_at"][:10],
+                    amount_usd=cents_to_dollars(item.get("amount")),
+                    currency=currency,
+                    cost_type=common.str_field(item, "cost_type", where),
+                    model_raw=model_raw,
+                    model=lookup(model_raw) if model_raw else None,
+                    service_tier=common.str_field(item, "service_tier", where),
+                    token_type=common.str_field(item, "token_type", where),
+                    workspace=common.str_field(item, "workspace_id", where),
+                    description=common.str_field(item, "description", where),
+                    source=src,
+                    line=line_no,
+                )
+            )
         except ValueError as exc:
-            result.problems.append(LineProblem(src, line_no, f"{where}: {exc}" if not str(exc).startswith(where) else str(exc)))
+            result.problems.append(
+                LineProblem(src, line_no, f"{where}: {exc}" if not str(exc).startswith(where) else str(exc))
+            )
     result.problems.sort(key=lambda p: p.line)
     return result

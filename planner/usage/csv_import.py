@@ -22,8 +22,17 @@ from planner.usage.records import BilledCost, LineProblem, ParseResult, UsageRec
 FORMAT = "csv"
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_write_5m", "cache_write_1h", "cache_read")
 COUNT_FIELDS = TOKEN_FIELDS + ("web_search_requests", "requests")
-TEXT_FIELDS = ("model", "workspace", "api_key_id", "service_tier", "project", "description", "cost_type",
-               "token_type", "currency")
+TEXT_FIELDS = (
+    "model",
+    "workspace",
+    "api_key_id",
+    "service_tier",
+    "project",
+    "description",
+    "cost_type",
+    "token_type",
+    "currency",
+)
 FIELDS = ("ts", "cost") + COUNT_FIELDS + TEXT_FIELDS
 SYNONYMS = {
     "ts": "date timestamp time datetime day startingat usagedate createdat starttime",
@@ -31,7 +40,7 @@ SYNONYMS = {
     "input_tokens": "input uncachedinput inputuncached",
     "output_tokens": "output",
     "cache_write_5m": "cachewrite cachewrite5m cachecreation cachecreation5m cachecreationinput cachewrites "
-                      "cachewrite5minute ephemeral5minput cachecreationephemeral5minput",
+    "cachewrite5minute ephemeral5minput cachecreationephemeral5minput",
     "cache_write_1h": "cachewrite1h cachecreation1h cachewrite1hour ephemeral1hinput cachecreationephemeral1hinput",
     "cache_read": "cacheread cachereadinput cachehit cachehits cachedinput",
     "web_search_requests": "websearches websearchrequests websearch",
@@ -152,12 +161,22 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             date_only = len(stamp) <= 10
             model_raw = get.get("model") or None
             if is_cost:
-                result.billed.append(BilledCost(
-                    day=stamp[:10], amount_usd=_dollars(get["cost"]), currency=get.get("currency") or "USD",
-                    cost_type=get.get("cost_type") or None, model_raw=model_raw,
-                    model=lookup(model_raw) if model_raw else None, service_tier=get.get("service_tier") or None,
-                    token_type=get.get("token_type") or None, workspace=get.get("workspace") or None,
-                    description=get.get("description") or None, source=src, line=line_no))
+                result.billed.append(
+                    BilledCost(
+                        day=stamp[:10],
+                        amount_usd=_dollars(get["cost"]),
+                        currency=get.get("currency") or "USD",
+                        cost_type=get.get("cost_type") or None,
+                        model_raw=model_raw,
+                        model=lookup(model_raw) if model_raw else None,
+                        service_tier=get.get("service_tier") or None,
+                        token_type=get.get("token_type") or None,
+                        workspace=get.get("workspace") or None,
+                        description=get.get("description") or None,
+                        source=src,
+                        line=line_no,
+                    )
+                )
                 continue
             if not model_raw:
                 raise ValueError("no model")
@@ -165,15 +184,28 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             requests = counts.pop("requests", None)
             # A dated row without a time is a day's aggregate (a bucket), not one request.
             rec = UsageRecord(
-                ts_ms=ts_ms, model_raw=model_raw, model=lookup(model_raw), **counts,
+                ts_ms=ts_ms,
+                model_raw=model_raw,
+                model=lookup(model_raw),
+                **counts,
                 requests=requests if requests is not None else (0 if date_only else 1),
-                kind="bucket" if date_only else "request", bucket_seconds=86400 if date_only else 0,
-                service_tier=get.get("service_tier") or "standard", workspace=get.get("workspace") or None,
-                api_key_id=get.get("api_key_id") or None, project=get.get("project") or None,
-                source=src, line=line_no, fmt=FORMAT,
-                dedup_key=("csv:" + ":".join(get.get(k, "") for k in ("ts", "model", "workspace", "api_key_id",
-                                                                     "service_tier", "project")))
-                if date_only else None,
+                kind="bucket" if date_only else "request",
+                bucket_seconds=86400 if date_only else 0,
+                service_tier=get.get("service_tier") or "standard",
+                workspace=get.get("workspace") or None,
+                api_key_id=get.get("api_key_id") or None,
+                project=get.get("project") or None,
+                source=src,
+                line=line_no,
+                fmt=FORMAT,
+                dedup_key=(
+                    "csv:"
+                    + ":".join(
+                        get.get(k, "") for k in ("ts", "model", "workspace", "api_key_id", "service_tier", "project")
+                    )
+                )
+                if date_only
+                else None,
             )
         except ValueError as exc:
             result.problems.append(LineProblem(src, line_no, str(exc)))

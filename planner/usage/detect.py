@@ -16,7 +16,7 @@ from planner.usage import common
 
 _MODULES = {
     "claude-code": "claude_code",
-    "messages": "messages",
+    "messages": "messages_api",
     "batch": "batch",
     "usage-report": "usage_report",
     "cost-report": "cost_report",
@@ -88,7 +88,13 @@ def claude_code_dirs(env: Mapping[str, str] = os.environ) -> list[Path]:
         roots = [home / ".config" / "claude", home / ".claude"]
     out: list[Path] = []
     for root in roots:
-        cand = root / "projects" if (root / "projects").is_dir() else root if root.name == "projects" and root.is_dir() else None
+        cand = (
+            root / "projects"
+            if (root / "projects").is_dir()
+            else root
+            if root.name == "projects" and root.is_dir()
+            else None
+        )
         if cand is not None and cand not in out:
             out.append(cand)
     return out

@@ -8,7 +8,7 @@ Token fields follow the API's `usage` object, with cache writes split by TTL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(slots=True)
@@ -41,7 +41,7 @@ class UsageRecord:
 
     @property
     def ts(self) -> datetime:
-        return datetime.fromtimestamp(self.ts_ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.ts_ms / 1000, tz=UTC)
 
     @property
     def prompt_tokens(self) -> int:

@@ -38,17 +38,27 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 raise ValueError(f"{where}: cache_creation/server_tool_use is not an object")
             model_raw = dims["model"] or UNGROUPED_MODEL
             rec = UsageRecord(
-                ts_ms=start, model_raw=model_raw, model=lookup(dims["model"]) if dims["model"] else None,
+                ts_ms=start,
+                model_raw=model_raw,
+                model=lookup(dims["model"]) if dims["model"] else None,
                 input_tokens=common.int_field(item, "uncached_input_tokens", where),
                 cache_write_5m=common.int_field(cc, "ephemeral_5m_input_tokens", where + ".cache_creation"),
                 cache_write_1h=common.int_field(cc, "ephemeral_1h_input_tokens", where + ".cache_creation"),
                 cache_read=common.int_field(item, "cache_read_input_tokens", where),
                 output_tokens=common.int_field(item, "output_tokens", where),
                 web_search_requests=common.int_field(stu, "web_search_requests", where + ".server_tool_use"),
-                requests=0, service_tier=dims["service_tier"] or "standard", geo=dims["inference_geo"],
-                speed=dims["speed"] or "standard", workspace=dims["workspace_id"], api_key_id=dims["api_key_id"],
-                context_window=dims["context_window"], source=src, line=line_no, kind="bucket",
-                bucket_seconds=(end - start) // 1000 if end else 0, fmt=FORMAT,
+                requests=0,
+                service_tier=dims["service_tier"] or "standard",
+                geo=dims["inference_geo"],
+                speed=dims["speed"] or "standard",
+                workspace=dims["workspace_id"],
+                api_key_id=dims["api_key_id"],
+                context_window=dims["context_window"],
+                source=src,
+                line=line_no,
+                kind="bucket",
+                bucket_seconds=(end - start) // 1000 if end else 0,
+                fmt=FORMAT,
                 dedup_key="usage:" + bucket["starting_at"] + ":" + ":".join(str(dims[k] or "") for k in DIMENSIONS),
             )
             if end is not None and end <= start:

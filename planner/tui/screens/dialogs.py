@@ -122,7 +122,7 @@ class ImportDialog(ModalScreen):
         except (PlannerError, OSError) as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
-        except Exception as exc:  # noqa: BLE001 - say what broke and let the user retry
+        except Exception as exc:
             self.post_message(self.Finished(None, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(self.Finished(summary, None))
@@ -132,7 +132,8 @@ class ImportDialog(ModalScreen):
         self.query_one("#import-progress", ProgressBar).update(total=max(m.bytes_total, 1), progress=m.bytes_done)
         self.query_one("#import-status", Static).update(
             f"{m.bytes_done / MB:,.1f} / {m.bytes_total / MB:,.1f} MB · file {m.files_done}/{m.files_total} · "
-            f"{m.records:,} records")
+            f"{m.records:,} records"
+        )
 
     @on(Finished)
     def _finished(self, m: Finished) -> None:
@@ -144,10 +145,13 @@ class ImportDialog(ModalScreen):
             return
         s = m.summary
         cancelled = bool(getattr(s, "cancelled", False))
-        self.notify(f"{s.new:,} new, {s.duplicate:,} duplicate, {s.bad:,} bad lines in {len(s.files)} files"
-                    + (" (cancelled: files done so far are kept)" if cancelled else ""),
-                    title="import cancelled" if cancelled else "import finished",
-                    severity="warning" if (s.bad or cancelled) else "information", timeout=10)
+        self.notify(
+            f"{s.new:,} new, {s.duplicate:,} duplicate, {s.bad:,} bad lines in {len(s.files)} files"
+            + (" (cancelled: files done so far are kept)" if cancelled else ""),
+            title="import cancelled" if cancelled else "import finished",
+            severity="warning" if (s.bad or cancelled) else "information",
+            timeout=10,
+        )
         self.dismiss(s)
 
 
@@ -161,8 +165,12 @@ class ExportDialog(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
             yield Label(f"Export {self.view_name}", classes="dialog-title")
-            yield Select([("Markdown", "md"), ("CSV", "csv"), ("JSON", "json")], value="md", allow_blank=False,
-                         id="export-format")
+            yield Select(
+                [("Markdown", "md"), ("CSV", "csv"), ("JSON", "json")],
+                value="md",
+                allow_blank=False,
+                id="export-format",
+            )
             yield Input(str(Path.cwd() / f"planner-{self.view_name}-{self.today.isoformat()}.md"), id="export-path")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="export-go")
@@ -186,8 +194,17 @@ class ExportDialog(ModalScreen):
             self.dismiss(path)
 
 
-PRICE_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "batch_discount",
-                "web_search_per_1k", "fast_input", "fast_output")
+PRICE_FIELDS = (
+    "input",
+    "output",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_read",
+    "batch_discount",
+    "web_search_per_1k",
+    "fast_input",
+    "fast_output",
+)
 LIMIT_FIELDS = ("rpm", "itpm", "otpm", "cache_reads_count")
 
 
@@ -199,25 +216,36 @@ class EditOverrideDialog(ModalScreen[str | None]):
 
     def __init__(self, kind: str, target: str) -> None:
         super().__init__()
-        self.kind = kind        # "price" or "limit"
-        self.target = target    # model id, or "group:tier"
+        self.kind = kind  # "price" or "limit"
+        self.target = target  # model id, or "group:tier"
 
     def compose(self) -> ComposeResult:
         catalog = self.app.catalog
         with Vertical(classes="dialog", id="edit-dialog"):
             if self.kind == "price":
-                yield Label("Edit a price (USD per million tokens; batch_discount as a fraction)", classes="dialog-title")
+                yield Label(
+                    "Edit a price (USD per million tokens; batch_discount as a fraction)", classes="dialog-title"
+                )
                 yield Input(self.target, placeholder="model id or alias", id="edit-model")
                 yield Select([(f, f) for f in PRICE_FIELDS], value="input", allow_blank=False, id="edit-field")
             else:
                 group, _, tier = self.target.partition(":")
-                yield Label("Edit a rate limit (whole number; true/false for cache_reads_count)", classes="dialog-title")
-                yield Select([(catalog.group_name(g), g) for g in catalog.groups()],
-                             value=group if group in catalog.groups() else catalog.groups()[0], allow_blank=False,
-                             id="edit-group")
+                yield Label(
+                    "Edit a rate limit (whole number; true/false for cache_reads_count)", classes="dialog-title"
+                )
+                yield Select(
+                    [(catalog.group_name(g), g) for g in catalog.groups()],
+                    value=group if group in catalog.groups() else catalog.groups()[0],
+                    allow_blank=False,
+                    id="edit-group",
+                )
                 tiers = [t.id for t in catalog.tiers_at(self.app.today)]
-                yield Select([(t, t) for t in tiers], value=tier if tier in tiers else tiers[0], allow_blank=False,
-                             id="edit-tier")
+                yield Select(
+                    [(t, t) for t in tiers],
+                    value=tier if tier in tiers else tiers[0],
+                    allow_blank=False,
+                    id="edit-tier",
+                )
                 yield Select([(f, f) for f in LIMIT_FIELDS], value="itpm", allow_blank=False, id="edit-field")
             yield Input(placeholder="new value", id="edit-value")
             yield Static(f"saved to {self.app.overrides_target()}", id="edit-status")
@@ -244,8 +272,8 @@ class EditOverrideDialog(ModalScreen[str | None]):
         self.dismiss(message)
 
     def save(self) -> str:
-        from planner.commands.prices import write_override
-        from pricing.overrides import set_limit, set_price
+        from planner.catalog.overrides import set_limit, set_price
+        from planner.cli.prices import write_override
 
         catalog = self.app.catalog
         field = str(self.query_one("#edit-field", Select).value)

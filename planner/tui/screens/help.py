@@ -32,8 +32,10 @@ class HelpScreen(ModalScreen):
         with Vertical(classes="dialog", id="help-dialog"):
             yield Label("Help — key bindings", classes="dialog-title")
             yield DataTable(id="help-table", zebra_stripes=True, cursor_type="row")
-            yield Static("Figures say where they came from: imported log, catalog, live header, estimate. "
-                         "Escape closes.", classes="sources")
+            yield Static(
+                "Figures say where they came from: imported log, catalog, live header, estimate. Escape closes.",
+                classes="sources",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

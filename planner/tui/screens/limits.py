@@ -18,12 +18,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, Switch
 
 from planner.report import Column, Table
-from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, pct, plain
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.plots import HistoryPlot
+from planner.tui.widgets.table import SteadyTable
 
 HEADER_DIMS = (("requests", "RPM"), ("input_tokens", "ITPM"), ("output_tokens", "OTPM"), ("tokens", "TPM"))
 STATUS_TEXT = {"ok": "ok", "rate_limited": "rate limited (429)", "spend_cap": "spend cap reached", "error": "error"}
@@ -63,8 +63,10 @@ class ProbePanel(Static):
             if d is None:
                 continue
             rounded = "≈" if d.rounded else ""
-            out.append(f"{label:<4} {plain(d.limit):>10} limit · {rounded}{plain(d.remaining)} left · "
-                       f"{pct(d.used_fraction())} used · reset {countdown(d.seconds_to_reset(now))}")
+            out.append(
+                f"{label:<4} {plain(d.limit):>10} limit · {rounded}{plain(d.remaining)} left · "
+                f"{pct(d.used_fraction())} used · reset {countdown(d.seconds_to_reset(now))}"
+            )
         tier = r.tier or "cannot tell"
         out.append(f"tier match: {tier}" + (f" ({r.tier_reason})" if r.tier_reason else ""))
         return out
@@ -124,10 +126,12 @@ class LimitsScreen(PlannerScreen):
         has_key = app.api_key is not None
         no_key = self.query_one("#no-key", Static)
         no_key.display = not has_key
-        no_key.update("No API key set. Set ANTHROPIC_API_KEY in your shell and start planner again, e.g.\n"
-                      "  export ANTHROPIC_API_KEY=sk-ant-...   (read from the environment only; never stored)\n"
-                      "Then press r to probe. Each probe is a 1-token request per model group.\n"
-                      "The tier table below is the catalog's; probe history shows saved snapshots.")
+        no_key.update(
+            "No API key set. Set ANTHROPIC_API_KEY in your shell and start planner again, e.g.\n"
+            "  export ANTHROPIC_API_KEY=sk-ant-...   (read from the environment only; never stored)\n"
+            "Then press r to probe. Each probe is a 1-token request per model group.\n"
+            "The tier table below is the catalog's; probe history shows saved snapshots."
+        )
         self.query_one("#probe-bar").display = has_key
         groups = [(app.catalog.group_name(g), g) for g in probe_models(app.catalog)]
         select = self.query_one("#history-group", Select)
@@ -163,8 +167,14 @@ class LimitsScreen(PlannerScreen):
             lim = app.catalog.limits_at(group, tier.id, app.today)
             if lim is None:
                 continue
-            table.add_row(tier.id, plain(lim.rpm), plain(lim.itpm), plain(lim.otpm),
-                          "◀ live" if tier.id == matched else "", key=tier.id)
+            table.add_row(
+                tier.id,
+                plain(lim.rpm),
+                plain(lim.itpm),
+                plain(lim.otpm),
+                "◀ live" if tier.id == matched else "",
+                key=tier.id,
+            )
 
     @on(Select.Changed, "#history-group")
     def _group_changed(self) -> None:
@@ -234,8 +244,16 @@ class LimitsScreen(PlannerScreen):
         app = self.app
         results = []
         for group, model in probe_models(app.catalog).items():
-            results.append(await aprobe(model, api_key=app.api_key, base_url=app.base_url, catalog=app.catalog,
-                                        clock=app.clock, max_retries=0))
+            results.append(
+                await aprobe(
+                    model,
+                    api_key=app.api_key,
+                    base_url=app.base_url,
+                    catalog=app.catalog,
+                    clock=app.clock,
+                    max_retries=0,
+                )
+            )
         saved = await asyncio.to_thread(self._save, results, host_of(app.base_url))
         self.post_message(self.ProbeFinished(results, saved))
 
@@ -268,11 +286,22 @@ class LimitsScreen(PlannerScreen):
         grid = self.query_one("#probe-panels", Grid)
         grid.loading = False
         grid.remove_children()
-        grid.mount_all([ProbePanel(r.group or r.model, self.app.catalog.group_name(r.group) if r.group else r.model, r,
-                                   classes="probe-panel") for r in m.results])
+        grid.mount_all(
+            [
+                ProbePanel(
+                    r.group or r.model,
+                    self.app.catalog.group_name(r.group) if r.group else r.model,
+                    r,
+                    classes="probe-panel",
+                )
+                for r in m.results
+            ]
+        )
         bad = [r for r in m.results if r.status != "ok"]
         stamp = self.app.clock().strftime("%H:%M:%S")
-        self.query_one("#probe-status", Static).update(f"last probe {stamp} UTC: {len(m.results) - len(bad)} ok, {len(bad)} not")
+        self.query_one("#probe-status", Static).update(
+            f"last probe {stamp} UTC: {len(m.results) - len(bad)} ok, {len(bad)} not"
+        )
         for r in bad:
             self.notify(r.explanation, title=f"{r.model}: {STATUS_TEXT.get(r.status, r.status)}", severity="warning")
         self.app.invalidate("overview")  # live limits now feed the overview gauges
@@ -317,17 +346,33 @@ class LimitsScreen(PlannerScreen):
                 d = r.limits.get(key)
                 if d is None:
                     continue
-                rows.append({"group": r.group, "model": r.model, "dimension": label, "limit": d.limit,
-                             "remaining": d.remaining, "reset": d.reset, "tier": r.tier, "status": r.status,
-                             "source": D.SOURCE_LIVE})
+                rows.append(
+                    {
+                        "group": r.group,
+                        "model": r.model,
+                        "dimension": label,
+                        "limit": d.limit,
+                        "remaining": d.remaining,
+                        "reset": d.reset,
+                        "tier": r.tier,
+                        "status": r.status,
+                        "source": D.SOURCE_LIVE,
+                    }
+                )
         if not rows:
             return None
-        cols = [Column("group", "Group"), Column("model", "Model"), Column("dimension", "Dim"),
-                Column("limit", "Limit", "right"), Column("remaining", "Remaining", "right"), Column("reset", "Reset"),
-                Column("tier", "Tier match"), Column("status", "Status"), Column("source", "Source")]
+        cols = [
+            Column("group", "Group"),
+            Column("model", "Model"),
+            Column("dimension", "Dim"),
+            Column("limit", "Limit", "right"),
+            Column("remaining", "Remaining", "right"),
+            Column("reset", "Reset"),
+            Column("tier", "Tier match"),
+            Column("status", "Status"),
+            Column("source", "Source"),
+        ]
         return Table(cols, rows, title="Live limits", notes=["source: live header (probe)"])
 
     def export_payload(self):
         return {"probes": [r.to_json() for r in self.results]} if self.results else None
-
-

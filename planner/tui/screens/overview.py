@@ -13,14 +13,13 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from planner.report import Column, Table
-from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen
-from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.gauge import GroupGaugePanel, gauge_lines
+from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.plots import SpendPlot
-
+from planner.tui.widgets.table import SteadyTable
 
 LOADING = ("#mtd", "#projection", "#savings", "#tier", "#middle", "#gauges")
 
@@ -40,7 +39,7 @@ class OverviewScreen(PlannerScreen):
     @dataclass
     class Loaded(Message):
         data: D.OverviewData
-        partial: bool = False   # spend only; the demand gauges and the tier are still coming
+        partial: bool = False  # spend only; the demand gauges and the tier are still coming
 
     def __init__(self) -> None:
         super().__init__()
@@ -69,8 +68,12 @@ class OverviewScreen(PlannerScreen):
         table.border_title = "Spend by model, month to date"
         table.add_columns("Model", "Requests", "Spend", "Saved by cache")
         self.query_one("#banner").display = False
-        for card, title in (("mtd", "Month to date"), ("projection", "Month-end projection"),
-                            ("savings", "Cache savings"), ("tier", "Recommended tier")):
+        for card, title in (
+            ("mtd", "Month to date"),
+            ("projection", "Month-end projection"),
+            ("savings", "Cache savings"),
+            ("tier", "Recommended tier"),
+        ):
             self.query_one(f"#{card}").border_title = title
         self.query_one("#gauges").border_title = "Headroom per model group (peak / limit)"
 
@@ -95,15 +98,24 @@ class OverviewScreen(PlannerScreen):
         if future is not None:
             try:
                 got = future.result()
-            except Exception:  # noqa: BLE001 - computed again below, where errors are reported
+            except Exception:
                 got = None
         if got is not None:
             result, usage_day = got
         else:
-            result, usage_day = D.overview(app.db, app.catalog, app.today, app.samples, now=app.clock(),
-                                           cache_dir=app.cache_dir, catalog_key=app.catalog_key(),
-                                           on_spend=lambda d: self.post_message(self.Loaded(d, partial=True)))
-        app.call_from_thread(lambda: app.cache.update({"overview": (generation, result), "usage:day": (generation, usage_day)}))
+            result, usage_day = D.overview(
+                app.db,
+                app.catalog,
+                app.today,
+                app.samples,
+                now=app.clock(),
+                cache_dir=app.cache_dir,
+                catalog_key=app.catalog_key(),
+                on_spend=lambda d: self.post_message(self.Loaded(d, partial=True)),
+            )
+        app.call_from_thread(
+            lambda: app.cache.update({"overview": (generation, result), "usage:day": (generation, usage_day)})
+        )
         self.post_message(self.Loaded(result))
 
     @on(Loaded)
@@ -129,6 +141,7 @@ class OverviewScreen(PlannerScreen):
             tier.set("—", D.SOURCE_ESTIMATE)
         else:
             mtd.set(usd(fc.month_to_date), f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}")
+
             # the range in whole dollars above $100, so it fits a quarter of a 120-column screen
             def rng(x):
                 return f"${x:,.0f}" if x >= 100 else usd(x)
@@ -138,11 +151,17 @@ class OverviewScreen(PlannerScreen):
             savings.set(usd(d.by_model.totals.cache_savings_usd), f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}")
             rec = d.recommendation
             if rec is not None:
-                unsure = rec.tier == "custom" and rec.rejected and all(
-                    "cannot confirm" in why for why in rec.rejected.values())
+                unsure = (
+                    rec.tier == "custom"
+                    and rec.rejected
+                    and all("cannot confirm" in why for why in rec.rejected.values())
+                )
                 # "custom" because the catalog lacks a limit is not "you need a custom tier": say so
-                tier.set(rec.tier, f"{D.SOURCE_ESTIMATE}: " + ("a group's limits are unknown" if unsure
-                                                             else "peaks × 1.2, projected spend"))
+                tier.set(
+                    rec.tier,
+                    f"{D.SOURCE_ESTIMATE}: "
+                    + ("a group's limits are unknown" if unsure else "peaks × 1.2, projected spend"),
+                )
                 tier.tooltip = rec.reason
             days = calendar.monthrange(d.as_of.year, d.as_of.month)[1]
             self.query_one(SpendPlot).replot(d.month, fc, days)
@@ -150,7 +169,9 @@ class OverviewScreen(PlannerScreen):
         table.clear()
         if d.by_model is not None:
             for row in sorted(d.by_model.rows, key=lambda r: r.cost_usd, reverse=True):
-                table.add_row(str(row.key), f"{row.requests:,}", usd(row.cost_usd), usd(row.cache_savings_usd), key=str(row.key))
+                table.add_row(
+                    str(row.key), f"{row.requests:,}", usd(row.cost_usd), usd(row.cache_savings_usd), key=str(row.key)
+                )
         if partial:
             return
         grid = self.query_one("#gauges", Grid)
@@ -180,22 +201,44 @@ class OverviewScreen(PlannerScreen):
             {"item": "recommended tier", "value": d.recommendation.tier, "source": D.SOURCE_ESTIMATE},
         ]
         for row in d.by_model.rows:
-            rows.append({"item": f"spend {row.key}", "value": row.cost_usd, "source": f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}"})
+            rows.append(
+                {"item": f"spend {row.key}", "value": row.cost_usd, "source": f"{D.SOURCE_LOG} × {D.SOURCE_CATALOG}"}
+            )
         for g in d.gauges:
             for line in gauge_lines(g):
                 rows.append({"item": f"headroom {g.name}", "value": line, "source": g.source})
-        notes = [f"as of {d.as_of}" + (f" ({d.as_of_note})" if d.as_of_note else ""), fc.method, d.recommendation.reason]
-        return Table([Column("item", "Item"), Column("value", "Value", "right"), Column("source", "Source")], rows,
-                     title=f"Overview {d.as_of:%Y-%m}", notes=notes)
+        notes = [
+            f"as of {d.as_of}" + (f" ({d.as_of_note})" if d.as_of_note else ""),
+            fc.method,
+            d.recommendation.reason,
+        ]
+        return Table(
+            [Column("item", "Item"), Column("value", "Value", "right"), Column("source", "Source")],
+            rows,
+            title=f"Overview {d.as_of:%Y-%m}",
+            notes=notes,
+        )
 
     def export_payload(self):
         d = self.data
         if d is None or d.forecast is None:
             return None
-        return {"as_of": d.as_of, "as_of_note": d.as_of_note, "forecast": d.forecast.to_json(),
-                "cache_savings_usd": d.by_model.totals.cache_savings_usd,
-                "by_model": [{"model": r.key, "requests": r.requests, "cost_usd": r.cost_usd} for r in d.by_model.rows],
-                "recommendation": d.recommendation.to_json(),
-                "headroom": [{"group": g.group, "tier": g.tier, "source": g.source, "binding": g.binding, "fits": g.fits,
-                              "dimensions": {k: v.to_json() for k, v in g.dims.items()}} for g in d.gauges]}
-
+        return {
+            "as_of": d.as_of,
+            "as_of_note": d.as_of_note,
+            "forecast": d.forecast.to_json(),
+            "cache_savings_usd": d.by_model.totals.cache_savings_usd,
+            "by_model": [{"model": r.key, "requests": r.requests, "cost_usd": r.cost_usd} for r in d.by_model.rows],
+            "recommendation": d.recommendation.to_json(),
+            "headroom": [
+                {
+                    "group": g.group,
+                    "tier": g.tier,
+                    "source": g.source,
+                    "binding": g.binding,
+                    "fits": g.fits,
+                    "dimensions": {k: v.to_json() for k, v in g.dims.items()},
+                }
+                for g in d.gauges
+            ],
+        }

@@ -18,15 +18,22 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 
 from planner.errors import PlannerError
 from planner.report import Column, Table
-from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, count, pct, usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
+from planner.tui.widgets.table import SteadyTable
 
-FIELDS = (("requests_per_day", "requests/day"), ("peak_to_average", "peak/avg"), ("input_tokens", "input tok"),
-          ("cached_prefix_tokens", "cached prefix"), ("cache_hit_rate", "cache hit"), ("output_tokens", "output tok"),
-          ("batch_share", "batch share"), ("growth_per_month", "growth/mo"))
+FIELDS = (
+    ("requests_per_day", "requests/day"),
+    ("peak_to_average", "peak/avg"),
+    ("input_tokens", "input tok"),
+    ("cached_prefix_tokens", "cached prefix"),
+    ("cache_hit_rate", "cache hit"),
+    ("output_tokens", "output tok"),
+    ("batch_share", "batch share"),
+    ("growth_per_month", "growth/mo"),
+)
 SHARES = ("cache_hit_rate", "batch_share")
 
 
@@ -64,19 +71,22 @@ def with_what_if(scen, hit: Decimal | None, batch: Decimal | None):
 
 _INVALID = object()  # a field that does not parse (the form keeps the last good value)
 
+
 class PlanScreen(PlannerScreen):
     SCREEN_TITLE = "Plan"
     AUTO_FOCUS = "#plan-tiers"
     BINDINGS = [
         Binding("o", "open", "Open scenario", id="plan.open", tooltip="Open a scenario TOML file"),
         Binding("c", "compare", "Compare", id="plan.compare", tooltip="Compare with a second scenario side by side"),
-        Binding("escape", "blur", "Leave form", id="plan.blur", tooltip="Leave the form so screen keys work", show=False),
+        Binding(
+            "escape", "blur", "Leave form", id="plan.blur", tooltip="Leave the form so screen keys work", show=False
+        ),
     ]
 
     @dataclass
     class Loaded(Message):
         scenario: object
-        slot: str   # "main" or "compare"
+        slot: str  # "main" or "compare"
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,8 +119,9 @@ class PlanScreen(PlannerScreen):
     @tolerate_shutdown
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#plan-tiers", DataTable).add_columns("Group", "Tier", "RPM free", "ITPM free", "OTPM free", "Binding",
-                                                             "Fits", "Spend cap")
+        self.query_one("#plan-tiers", DataTable).add_columns(
+            "Group", "Tier", "RPM free", "ITPM free", "OTPM free", "Binding", "Fits", "Spend cap"
+        )
         self.query_one("#plan-tiers").border_title = "Headroom per tier (estimate; fits = peak × 1.2 ≤ limit)"
         self.query_one("#plan-compare").display = False
 
@@ -154,7 +165,10 @@ class PlanScreen(PlannerScreen):
         for i, w in enumerate(self.scenario.workloads):
             widgets.append(Label(f"workload {w.name} · {w.model}", classes="form-head"))
             for key, label in FIELDS:
-                widgets += [Label(label, classes="field-label"), Input(str(getattr(w, key)), id=f"w{i}-{key}", classes="wl")]
+                widgets += [
+                    Label(label, classes="field-label"),
+                    Input(str(getattr(w, key)), id=f"w{i}-{key}", classes="wl"),
+                ]
         box.mount_all(widgets)
 
     @staticmethod
@@ -196,8 +210,11 @@ class PlanScreen(PlannerScreen):
     def evaluate(self, scen) -> dict:
         from planner.projection import scenario
 
-        return scenario.evaluate(with_what_if(scen, self.what_if["cache_hit_rate"], self.what_if["batch_share"]),
-                                 self.app.catalog, self.app.today)
+        return scenario.evaluate(
+            with_what_if(scen, self.what_if["cache_hit_rate"], self.what_if["batch_share"]),
+            self.app.catalog,
+            self.app.today,
+        )
 
     def recompute(self) -> None:
         if self.scenario is None:
@@ -214,8 +231,11 @@ class PlanScreen(PlannerScreen):
         r = self.result
         self.query_one("#plan-title", Static).update(f"Plan — {r['scenario']} ({Path(r['file']).name})")
         self.query_one("#plan-cost", Static).update(
-            f"Monthly cost [b]{usd(r['monthly_cost_usd'])}[/b]  [dim]{D.SOURCE_ESTIMATE}: scenario × {D.SOURCE_CATALOG} prices[/dim]")
-        self.query_one("#plan-tier", Static).update(f"Recommended tier [b]{r['recommended_tier']}[/b]  [dim]{r['reason']}[/dim]")
+            f"Monthly cost [b]{usd(r['monthly_cost_usd'])}[/b]  [dim]{D.SOURCE_ESTIMATE}: scenario × {D.SOURCE_CATALOG} prices[/dim]"
+        )
+        self.query_one("#plan-tier", Static).update(
+            f"Recommended tier [b]{r['recommended_tier']}[/b]  [dim]{r['reason']}[/dim]"
+        )
         table = self.query_one("#plan-tiers", DataTable)
         table.clear()
         for g in r["groups"]:
@@ -223,8 +243,17 @@ class PlanScreen(PlannerScreen):
                 h = t["headroom"]
                 fits = {True: "fits", False: "no", None: "unknown"}[t["fits"]]
                 cap = self.cap_text(t["tier"], t["monthly_spend_cap_usd"])
-                table.add_row(g["name"], t["tier"], pct(h["rpm"]), pct(h["itpm"]), pct(h["otpm"]),
-                              t["binding"] or UNKNOWN, fits, cap, key=f"{g['group']}:{t['tier']}")
+                table.add_row(
+                    g["name"],
+                    t["tier"],
+                    pct(h["rpm"]),
+                    pct(h["itpm"]),
+                    pct(h["otpm"]),
+                    t["binding"] or UNKNOWN,
+                    fits,
+                    cap,
+                    key=f"{g['group']}:{t['tier']}",
+                )
         cmp_table = self.query_one("#plan-compare", DataTable)
         cmp_table.display = self.compare_result is not None
         if self.compare_result is not None:
@@ -234,10 +263,14 @@ class PlanScreen(PlannerScreen):
             cmp_table.border_title = "Side by side (estimate)"
             for row in self.compare_rows(plans):
                 cmp_table.add_row(*row)
-        peaks = "; ".join(f"{g['name']} peak RPM {count(g['peak']['rpm'])} ITPM {count(g['peak']['itpm'])} "
-                          f"OTPM {count(g['peak']['otpm'])}" for g in r["groups"])
+        peaks = "; ".join(
+            f"{g['name']} peak RPM {count(g['peak']['rpm'])} ITPM {count(g['peak']['itpm'])} "
+            f"OTPM {count(g['peak']['otpm'])}"
+            for g in r["groups"]
+        )
         self.query_one("#plan-sources", Static).update(
-            f"{peaks}\nsources: traffic = scenario ({D.SOURCE_ESTIMATE}); prices and limits = {D.SOURCE_CATALOG} at {r['at']}")
+            f"{peaks}\nsources: traffic = scenario ({D.SOURCE_ESTIMATE}); prices and limits = {D.SOURCE_CATALOG} at {r['at']}"
+        )
 
     def cap_text(self, tier_id: str, cap) -> str:
         if cap is not None:
@@ -247,8 +280,10 @@ class PlanScreen(PlannerScreen):
 
     @staticmethod
     def compare_rows(plans: list[dict]) -> list[tuple[str, ...]]:
-        rows = [("monthly cost", *(usd(p["monthly_cost_usd"]) for p in plans)),
-                ("recommended tier", *(p["recommended_tier"] for p in plans))]
+        rows = [
+            ("monthly cost", *(usd(p["monthly_cost_usd"]) for p in plans)),
+            ("recommended tier", *(p["recommended_tier"] for p in plans)),
+        ]
         groups = sorted({g["group"] for p in plans for g in p["groups"]})
         for group in groups:
             for d in ("rpm", "itpm", "otpm"):
@@ -278,10 +313,10 @@ class PlanScreen(PlannerScreen):
         if self.result is None:
             return None
         if self.compare_result is not None:
-            from planner.commands.plan import _compare_table
+            from planner.cli.plan import _compare_table
 
             return _compare_table([self.result, self.compare_result], Column, Table)
-        from planner.commands.plan import _table
+        from planner.cli.plan import _table
 
         return _table(self.result, Column, Table)
 

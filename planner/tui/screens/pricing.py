@@ -10,12 +10,12 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Input, Static
 
 from planner.report import Column, Table
-from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, plain
 from planner.tui.messages import DataChanged
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
+from planner.tui.widgets.table import SteadyTable
 
 PRICE_COLUMNS = [
     Column("model", "Model"), Column("status", "Status"), Column("effective", "Effective"),
@@ -58,9 +58,16 @@ class PricingScreen(PlannerScreen):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="pricing.filter", tooltip="Filter models and groups by name"),
         Binding("m", "edit", "Edit price", id="pricing.edit_price", tooltip="Edit a price (saved to overrides)"),
-        Binding("l", "edit_limit", "Edit limit", id="pricing.edit_limit", tooltip="Edit a rate limit (saved to overrides)"),
-        Binding("v", "toggle_table", "Prices/limits", id="pricing.toggle",
-                tooltip="Show the rate-limit table instead of the prices, or back"),
+        Binding(
+            "l", "edit_limit", "Edit limit", id="pricing.edit_limit", tooltip="Edit a rate limit (saved to overrides)"
+        ),
+        Binding(
+            "v",
+            "toggle_table",
+            "Prices/limits",
+            id="pricing.toggle",
+            tooltip="Show the rate-limit table instead of the prices, or back",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -96,10 +103,13 @@ class PricingScreen(PlannerScreen):
         self.limits = D.limit_rows(app.catalog, app.today)
         self.refill()
         self.query_one("#prices").border_title = f"Prices in force at {app.today} (source: {D.SOURCE_CATALOG})"
-        self.query_one("#limit-table").border_title = f"Rate limits per tier at {app.today} (source: {D.SOURCE_CATALOG})"
+        self.query_one(
+            "#limit-table"
+        ).border_title = f"Rate limits per tier at {app.today} (source: {D.SOURCE_CATALOG})"
         self.query_one("#pricing-sources", Static).update(
             f"source: the bundled catalog and your overrides ({app.overrides_target()}); "
-            f"— = not published (unknown, not 0). m edits a price, l a limit, v shows limits or prices.")
+            f"— = not published (unknown, not 0). m edits a price, l a limit, v shows limits or prices."
+        )
 
     def visible(self) -> tuple[list[dict], list[dict]]:
         f = self.filter_text.lower()
@@ -164,8 +174,12 @@ class PricingScreen(PlannerScreen):
 
     def export_table(self) -> Table:
         prices, limits = self.visible()
-        return Table(PRICE_COLUMNS, prices, title=f"Prices in force at {self.app.today}, USD per million tokens",
-                     notes=[f"source: {D.SOURCE_CATALOG} (bundled + overrides)", "— = unknown, not $0"])
+        return Table(
+            PRICE_COLUMNS,
+            prices,
+            title=f"Prices in force at {self.app.today}, USD per million tokens",
+            notes=[f"source: {D.SOURCE_CATALOG} (bundled + overrides)", "— = unknown, not $0"],
+        )
 
     def export_payload(self):
         prices, limits = self.visible()

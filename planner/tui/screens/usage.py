@@ -14,11 +14,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Select, Static
 
 from planner.report import Column, Table
-from planner.tui.widgets.table import SteadyTable
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
+from planner.tui.widgets.table import SteadyTable
 
 GROUPINGS = ("day", "week", "month", "model", "project")
 COLUMNS = [
@@ -51,7 +51,9 @@ class UsageScreen(PlannerScreen):
     SCREEN_TITLE = "Usage"
     AUTO_FOCUS = "#ledger"
     BINDINGS = [
-        Binding("g", "next_grouping", "Group by", id="usage.group", tooltip="Cycle day / week / month / model / project"),
+        Binding(
+            "g", "next_grouping", "Group by", id="usage.group", tooltip="Cycle day / week / month / model / project"
+        ),
         Binding("s", "sort", "Sort", id="usage.sort", tooltip="Sort by the column under the cursor (again: reverse)"),
     ]
 
@@ -122,15 +124,24 @@ class UsageScreen(PlannerScreen):
         # a table of all of them costs a second to build (the export has every source).
         shown = sorted(d.sources, key=lambda s: (-s.bad_lines, -s.records))[:SOURCE_ROWS]
         more = len(d.sources) - len(shown)
-        sources.border_title = "Sources (imported log)" + (f": the {len(shown)} with most bad lines and records, "
-                                                           f"{more:,} more in the export" if more else "")
+        sources.border_title = "Sources (imported log)" + (
+            f": the {len(shown)} with most bad lines and records, {more:,} more in the export" if more else ""
+        )
         for s in shown:
-            sources.add_row(s.fmt, f"{s.records:,}", f"{s.bad_lines:,}", f"{s.skipped:,}", str(s.last_import)[:19],
-                            short_path(s.path))
+            sources.add_row(
+                s.fmt,
+                f"{s.records:,}",
+                f"{s.bad_lines:,}",
+                f"{s.skipped:,}",
+                str(s.last_import)[:19],
+                short_path(s.path),
+            )
         t = d.ledger.totals
         bad = sum(s.bad_lines for s in d.sources)
-        text = (f"total {t.requests:,} requests, {usd(t.cost_usd)} ({D.SOURCE_LOG} priced with the {D.SOURCE_CATALOG}); "
-                f"{len(d.sources)} sources, {bad:,} bad lines")
+        text = (
+            f"total {t.requests:,} requests, {usd(t.cost_usd)} ({D.SOURCE_LOG} priced with the {D.SOURCE_CATALOG}); "
+            f"{len(d.sources)} sources, {bad:,} bad lines"
+        )
         if d.ledger.unpriced_models:
             text += f"; unpriced (not $0): {', '.join(d.ledger.unpriced_models)}"
         self.query_one("#usage-sources", Static).update(text)
@@ -140,8 +151,10 @@ class UsageScreen(PlannerScreen):
             return []
         rows = [row_dict(r) for r in self.data.ledger.rows]
         if self.sort_key:
-            rows.sort(key=lambda r: (r[self.sort_key] is None, r[self.sort_key] if r[self.sort_key] is not None else 0),
-                      reverse=self.sort_reverse)
+            rows.sort(
+                key=lambda r: (r[self.sort_key] is None, r[self.sort_key] if r[self.sort_key] is not None else 0),
+                reverse=self.sort_reverse,
+            )
         return rows
 
     def fill_ledger(self) -> None:
@@ -155,8 +168,15 @@ class UsageScreen(PlannerScreen):
         if first is not None:
             first.label = Text(self.by.capitalize())  # "Day", "Model", ... instead of "Key"
         for r in self.rows():
-            table.add_row(*(usd(r[c.key]) if c.key in MONEY else (f"{r[c.key]:,}" if isinstance(r[c.key], int) else str(r[c.key]))
-                            for c in COLUMNS), key=r["key"])
+            table.add_row(
+                *(
+                    usd(r[c.key])
+                    if c.key in MONEY
+                    else (f"{r[c.key]:,}" if isinstance(r[c.key], int) else str(r[c.key]))
+                    for c in COLUMNS
+                ),
+                key=r["key"],
+            )
 
     @on(Select.Changed, "#usage-by")
     def _by_changed(self, event: Select.Changed) -> None:

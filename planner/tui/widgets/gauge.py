@@ -23,8 +23,10 @@ def gauge_lines(g) -> list[str]:
     for key, label in DIMS:
         dh = g.dims[key]
         limit = UNKNOWN if dh.limit is None else count(dh.limit)
-        out.append(f"{label:<4} {count(dh.peak):>6} / {limit:<6} {bar(dh.ratio)} {pct(dh.ratio):>5}"
-                   + ("  binding" if key == g.binding else ""))
+        out.append(
+            f"{label:<4} {count(dh.peak):>6} / {limit:<6} {bar(dh.ratio)} {pct(dh.ratio):>5}"
+            + ("  binding" if key == g.binding else "")
+        )
     return out
 
 

@@ -40,8 +40,12 @@ class SpendPlot(CachedPlot):
             if forecast is not None and forecast.days_left:
                 last = xs[-1]
                 rate = float(forecast.run_rate)
-                plt.plot([last + i for i in range(1, forecast.days_left + 1)], [rate] * forecast.days_left,
-                         label="run rate (estimate)", marker="braille")
+                plt.plot(
+                    [last + i for i in range(1, forecast.days_left + 1)],
+                    [rate] * forecast.days_left,
+                    label="run rate (estimate)",
+                    marker="braille",
+                )
             plt.xlim(0.5, days_in_month + 0.5)
             ticks = [1, 5, 10, 15, 20, 25, days_in_month]  # fixed ticks: plotext's own depend on timing
             plt.xticks(ticks, [str(t) for t in ticks])

@@ -16,10 +16,10 @@ from datetime import date, datetime
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
-from pricing.schema import PriceEntry
+from planner.catalog.schema import PriceEntry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricing.catalog import Catalog
+    from planner.catalog.catalog import Catalog
 
 MTOK = Decimal(1_000_000)
 CATEGORIES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search")
@@ -87,7 +87,9 @@ def _rates(entry: PriceEntry, usage: Usage, prompt: int, warnings: list[str], mo
     base = {k: getattr(entry, k) for k in ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")}
     if usage.fast:
         if entry.fast_input is None or entry.fast_output is None:
-            warnings.append(f"fast mode has no published price for {model_name} at {entry.effective}; priced at standard rates")
+            warnings.append(
+                f"fast mode has no published price for {model_name} at {entry.effective}; priced at standard rates"
+            )
         else:
             # Fast mode covers the whole context with no long-context charge (reference 1.3/1.5).
             ratio = entry.fast_input / entry.input if entry.input else Decimal(0)
@@ -105,7 +107,7 @@ def _rates(entry: PriceEntry, usage: Usage, prompt: int, warnings: list[str], mo
 
 
 def price_usage(
-    catalog: "Catalog",
+    catalog: Catalog,
     model_id: str,
     usage: Usage,
     at: datetime | date,

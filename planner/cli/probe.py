@@ -6,10 +6,10 @@ import argparse
 import math
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from planner.commands._common import add_format, load_catalog
+from planner.cli._common import add_format, load_catalog
 
 HELP = "live rate limits of a model group from a one-token probe call (needs ANTHROPIC_API_KEY)"
 DESCRIPTION = """\
@@ -30,8 +30,12 @@ default https://api.anthropic.com); plain http is refused except to a loopback h
 Exit status: 0 when every probe got an answer (200 or 429), 1 when one failed, 2 on bad usage."""
 
 _sleep = time.sleep  # the --watch pause; tests replace it
-DIM_LABELS = {"requests": "requests/min", "input_tokens": "input tokens/min", "output_tokens": "output tokens/min",
-              "tokens": "tokens/min (in+out)"}
+DIM_LABELS = {
+    "requests": "requests/min",
+    "input_tokens": "input tokens/min",
+    "output_tokens": "output tokens/min",
+    "tokens": "tokens/min (in+out)",
+}
 
 
 def _positive(kind):
@@ -43,19 +47,40 @@ def _positive(kind):
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
         return value
+
     return parse
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", "-m", action="append", default=[], metavar="M",
-                        help="model to probe (repeatable; default: the cheapest current Haiku in the catalog)")
-    parser.add_argument("--endpoint", choices=("messages", "count_tokens"), default="messages",
-                        help="messages (default; costs a fraction of a cent) or count_tokens (free, own limits)")
-    parser.add_argument("--base-url", metavar="URL", help="API base URL (default ANTHROPIC_BASE_URL or https://api.anthropic.com)")
-    parser.add_argument("--watch", type=_positive(float), metavar="SECONDS",
-                        help="probe again SECONDS after each round finishes, until Ctrl-C")
-    parser.add_argument("--count", type=_positive(int), metavar="N", help="stop after N rounds (default 1, or unlimited with --watch)")
-    parser.add_argument("--timeout", type=_positive(float), default=10.0, metavar="S", help="seconds per HTTP attempt (default 10)")
+    parser.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        default=[],
+        metavar="M",
+        help="model to probe (repeatable; default: the cheapest current Haiku in the catalog)",
+    )
+    parser.add_argument(
+        "--endpoint",
+        choices=("messages", "count_tokens"),
+        default="messages",
+        help="messages (default; costs a fraction of a cent) or count_tokens (free, own limits)",
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="API base URL (default ANTHROPIC_BASE_URL or https://api.anthropic.com)"
+    )
+    parser.add_argument(
+        "--watch",
+        type=_positive(float),
+        metavar="SECONDS",
+        help="probe again SECONDS after each round finishes, until Ctrl-C",
+    )
+    parser.add_argument(
+        "--count", type=_positive(int), metavar="N", help="stop after N rounds (default 1, or unlimited with --watch)"
+    )
+    parser.add_argument(
+        "--timeout", type=_positive(float), default=10.0, metavar="S", help="seconds per HTTP attempt (default 10)"
+    )
     add_format(parser, ("table", "json"))
 
 
@@ -82,13 +107,16 @@ def run(args: argparse.Namespace) -> int:
     api_key = pc.require_key(pc.API_KEY_ENV)
     base_url = pc.resolve_base_url(args.base_url)
     catalog = load_catalog(args)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     models = args.model or [default_model(catalog, now)]
     for m in models:
         if catalog.resolve(m) is None:
             hint = catalog.suggest(m)
-            print(f"warning: {m} is not in the catalog (no group, price or tier to compare)"
-                  + (f"; did you mean {', '.join(hint)}?" if hint else ""), file=sys.stderr)
+            print(
+                f"warning: {m} is not in the catalog (no group, price or tier to compare)"
+                + (f"; did you mean {', '.join(hint)}?" if hint else ""),
+                file=sys.stderr,
+            )
     rounds = args.count or (None if args.watch else 1)
     db = _open_db(args)
     state = _Watch()
@@ -96,8 +124,14 @@ def run(args: argparse.Namespace) -> int:
         while True:
             results = []
             for model in models:
-                r = pc.probe(model, api_key=api_key, base_url=base_url, endpoint=args.endpoint,
-                             timeout=args.timeout, catalog=catalog)
+                r = pc.probe(
+                    model,
+                    api_key=api_key,
+                    base_url=base_url,
+                    endpoint=args.endpoint,
+                    timeout=args.timeout,
+                    catalog=catalog,
+                )
                 _save(db, r)
                 results.append(r)
             state.add(results)
@@ -189,15 +223,26 @@ def _print(results: list, state: _Watch, args: argparse.Namespace, api_key: str)
         for d in dims:
             lim = r.limits[d]
             used = lim.used_fraction()
-            rows.append({"model": r.model, "status": r.status, "dimension": DIM_LABELS[d], "limit": lim.limit,
-                         "remaining": lim.remaining, "used": None if used is None else f"{used:.1%}",
-                         "reset": _resets_in(lim.seconds_to_reset(r.observed_at)), "trend": state.trend(r.model, d)})
+            rows.append(
+                {
+                    "model": r.model,
+                    "status": r.status,
+                    "dimension": DIM_LABELS[d],
+                    "limit": lim.limit,
+                    "remaining": lim.remaining,
+                    "used": None if used is None else f"{used:.1%}",
+                    "reset": _resets_in(lim.seconds_to_reset(r.observed_at)),
+                    "trend": state.trend(r.model, d),
+                }
+            )
         if not dims:
             rows.append({"model": r.model, "status": r.status, "dimension": "(no limit headers)"})
         http = f"HTTP {r.http_status}" if r.http_status else "no response"
         why = "" if r.explanation == "ok" else f"; {r.explanation}"
-        notes.append(f"{r.model} ({r.group or 'group unknown'}): {r.status}, {http}{why}"
-                     + (f"; request {r.request_id}" if r.request_id else ""))
+        notes.append(
+            f"{r.model} ({r.group or 'group unknown'}): {r.status}, {http}{why}"
+            + (f"; request {r.request_id}" if r.request_id else "")
+        )
         if r.tier is not None or r.tier_reason:
             notes.append(f"  tier: {r.tier or 'unknown'} ({r.tier_reason})")
         notes.extend(f"  live vs catalog: {m}" for m in r.tier_mismatches)
@@ -207,14 +252,26 @@ def _print(results: list, state: _Watch, args: argparse.Namespace, api_key: str)
         general.update(dict.fromkeys(r.notes))
     notes.extend(general)
     first = results[0]
-    notes.append(f"source: live headers from {first.host} at {first.observed_at.isoformat(timespec='seconds')} "
-                 f"(key {mask_key(api_key)}); — = header not sent (unknown)")
-    columns = [Column("model", "Model"), Column("status", "Status"), Column("dimension", "Dimension"),
-               Column("limit", "Limit", "right"), Column("remaining", "Remaining", "right"),
-               Column("used", "Used", "right"), Column("reset", "Full in", "right")]
+    notes.append(
+        f"source: live headers from {first.host} at {first.observed_at.isoformat(timespec='seconds')} "
+        f"(key {mask_key(api_key)}); — = header not sent (unknown)"
+    )
+    columns = [
+        Column("model", "Model"),
+        Column("status", "Status"),
+        Column("dimension", "Dimension"),
+        Column("limit", "Limit", "right"),
+        Column("remaining", "Remaining", "right"),
+        Column("used", "Used", "right"),
+        Column("reset", "Full in", "right"),
+    ]
     if args.watch:
         columns.append(Column("trend", "Trend", "right"))
-    title = f"Live rate limits ({first.endpoint}), round {state.rounds}" if args.watch else f"Live rate limits ({first.endpoint})"
+    title = (
+        f"Live rate limits ({first.endpoint}), round {state.rounds}"
+        if args.watch
+        else f"Live rate limits ({first.endpoint})"
+    )
     sys.stdout.write(render(Table(columns, rows, title=title, notes=notes), "table") + "\n")
     if args.watch:
         sys.stdout.write("\n")

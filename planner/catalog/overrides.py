@@ -16,10 +16,20 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from pricing.schema import PRICE_FIELDS, CatalogError, as_bool, as_count, as_date, as_decimal, as_table, check_keys
+from planner.catalog.schema import (
+    PRICE_FIELDS,
+    CatalogError,
+    as_bool,
+    as_count,
+    as_date,
+    as_decimal,
+    as_table,
+    check_keys,
+)
 
 PRICE_SET_FIELDS = (*PRICE_FIELDS, "batch_discount", "web_search_per_1k", "fast_input", "fast_output")
 LIMIT_SET_FIELDS = ("rpm", "itpm", "otpm", "cache_reads_count")
@@ -73,9 +83,13 @@ def merge(
                 row = dict(as_table(row, ["limits", gid, i]))
                 row.setdefault("source", f"override {label}")
                 limits_raw.setdefault("limits", {}).setdefault(gid, []).append(row)
-                changed |= {f"limit:{gid}:{t}" for t in row if t not in ("effective", "source", "note", "cache_reads_count")}
+                changed |= {
+                    f"limit:{gid}:{t}" for t in row if t not in ("effective", "source", "note", "cache_reads_count")
+                }
         else:
-            split_limit_patches({"limits": {gid: value}, "limit_patches": limits_raw.setdefault("limit_patches", {})}, label)
+            split_limit_patches(
+                {"limits": {gid: value}, "limit_patches": limits_raw.setdefault("limit_patches", {})}, label
+            )
             changed |= {f"limit:{gid}:{tier}" for tier in as_table(value, ["limits", gid])}
     return models_raw, limits_raw, changed
 
@@ -96,7 +110,9 @@ def _patch_model(target: dict[str, Any], table: dict[str, Any], mid: str, label:
         day = as_date(patch["effective"], ["models", mid, "price", "effective"])
         base = next((e for e in reversed(prices) if as_date(e["effective"], []) <= day), prices[0])
         entry = {**copy.deepcopy(base), **patch, "effective": day, "source": source}
-        entry["note"] = f"override from {day}: {', '.join(sorted(patch.keys() - {'effective'}))}; catalog: {base['source']}"
+        entry["note"] = (
+            f"override from {day}: {', '.join(sorted(patch.keys() - {'effective'}))}; catalog: {base['source']}"
+        )
         kept = [e for e in prices if as_date(e["effective"], []) != day]
         target["prices"] = sorted([*kept, entry], key=lambda e: as_date(e["effective"], []))
         return
@@ -128,7 +144,9 @@ def _merge_tiers(limits_raw: dict[str, Any], tiers: Any, label: str) -> set[str]
     if tiers is None:
         return set()
     if isinstance(tiers, list):
-        added = [{**as_table(t, ["tiers", i]), "source": t.get("source", f"override {label}")} for i, t in enumerate(tiers)]
+        added = [
+            {**as_table(t, ["tiers", i]), "source": t.get("source", f"override {label}")} for i, t in enumerate(tiers)
+        ]
         limits_raw.setdefault("tiers", []).extend(added)
         return {f"tier:{t.get('id')}" for t in added}
     changed = set()

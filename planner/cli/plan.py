@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from planner.commands._common import add_format, emit, load_catalog, parse_when
+from planner.cli._common import add_format, emit, load_catalog, parse_when
 from planner.errors import BudgetExceeded
 
 HELP = "cost, peak demand and tier headroom of a launch scenario (TOML)"
@@ -44,15 +44,18 @@ def run(args: argparse.Namespace) -> int:
     from planner.report import Column, Table
 
     catalog = load_catalog(args)
-    at = (parse_when(args.at) or datetime.now(timezone.utc)).date()
+    at = (parse_when(args.at) or datetime.now(UTC)).date()
     plans = [scenario.evaluate(scenario.load(path, catalog), catalog, at) for path in [args.file, *args.compare]]
     payload = plans[0] if len(plans) == 1 else {"scenarios": plans}
     table = _compare_table(plans, Column, Table) if len(plans) > 1 else _table(plans[0], Column, Table)
     emit(table, args.format, payload=payload)
     over = [p for p in plans if args.budget is not None and p["monthly_cost_usd"] > args.budget]
     if over:
-        raise BudgetExceeded("; ".join(f"{p['scenario']}: monthly cost ${p['monthly_cost_usd']:.2f} > budget ${args.budget}"
-                                       for p in over))
+        raise BudgetExceeded(
+            "; ".join(
+                f"{p['scenario']}: monthly cost ${p['monthly_cost_usd']:.2f} > budget ${args.budget}" for p in over
+            )
+        )
     return 0
 
 
@@ -64,34 +67,58 @@ def _table(plan: dict, Column, Table):
     rows = []
     for w in plan["workloads"]:
         b = w["breakdown_usd"]
-        rows.append({"item": f"workload {w['name']}", "detail": w["model"],
-                     "monthly_usd": f"{w['monthly_cost_usd']:,.2f}",
-                     "breakdown": ", ".join(f"{k} ${v:.2f}" for k, v in b.items()),
-                     "peaks": _peaks(w["peak"])})
-    rows.append({"item": "total", "detail": "", "monthly_usd": f"{plan['monthly_cost_usd']:,.2f}",
-                 "breakdown": "", "peaks": ""})
+        rows.append(
+            {
+                "item": f"workload {w['name']}",
+                "detail": w["model"],
+                "monthly_usd": f"{w['monthly_cost_usd']:,.2f}",
+                "breakdown": ", ".join(f"{k} ${v:.2f}" for k, v in b.items()),
+                "peaks": _peaks(w["peak"]),
+            }
+        )
+    rows.append(
+        {"item": "total", "detail": "", "monthly_usd": f"{plan['monthly_cost_usd']:,.2f}", "breakdown": "", "peaks": ""}
+    )
     for g in plan["groups"]:
-        rows.append({"item": f"group {g['name']}", "detail": "", "monthly_usd": "", "breakdown": "",
-                     "peaks": _peaks(g["peak"])})
+        rows.append(
+            {"item": f"group {g['name']}", "detail": "", "monthly_usd": "", "breakdown": "", "peaks": _peaks(g["peak"])}
+        )
         for t in g["tiers"]:
             h = t["headroom"]
             fits = {True: "fits", False: "does not fit", None: "unknown"}[t["fits"]]
-            rows.append({"item": f"  tier {t['tier']}", "detail": fits, "monthly_usd": "",
-                         "breakdown": f"headroom RPM {_pct(h['rpm'])} ITPM {_pct(h['itpm'])} OTPM {_pct(h['otpm'])}",
-                         "peaks": f"binding {t['binding'] or 'unknown'}"})
-    cols = [Column("item", "Item"), Column("detail", "Model / fit"), Column("monthly_usd", "Monthly USD", "right"),
-            Column("breakdown", "Breakdown / headroom"), Column("peaks", "Peaks")]
-    notes = [f"recommended tier: {plan['recommended_tier']} — {plan['reason']}",
-             f"estimate: scenario traffic × catalog prices and limits at {plan['at']}; fits = peak × 1.2 within limits"]
+            rows.append(
+                {
+                    "item": f"  tier {t['tier']}",
+                    "detail": fits,
+                    "monthly_usd": "",
+                    "breakdown": f"headroom RPM {_pct(h['rpm'])} ITPM {_pct(h['itpm'])} OTPM {_pct(h['otpm'])}",
+                    "peaks": f"binding {t['binding'] or 'unknown'}",
+                }
+            )
+    cols = [
+        Column("item", "Item"),
+        Column("detail", "Model / fit"),
+        Column("monthly_usd", "Monthly USD", "right"),
+        Column("breakdown", "Breakdown / headroom"),
+        Column("peaks", "Peaks"),
+    ]
+    notes = [
+        f"recommended tier: {plan['recommended_tier']} — {plan['reason']}",
+        f"estimate: scenario traffic × catalog prices and limits at {plan['at']}; fits = peak × 1.2 within limits",
+    ]
     if "checked_tier" in plan:
         c = plan["checked_tier"]
         fits = {True: "limits hold", False: "limits do not hold", None: "limits unknown"}[c["fits"]]
-        notes.append(f"scenario tier {c['tier']}: {fits} (with 20% margin); "
-                     f"{'within' if c['within_spend_cap'] else 'over'} its monthly spend cap")
+        notes.append(
+            f"scenario tier {c['tier']}: {fits} (with 20% margin); "
+            f"{'within' if c['within_spend_cap'] else 'over'} its monthly spend cap"
+        )
     for g in plan["groups"]:
         if g["batch_requests_per_day"]:
-            notes.append(f"{g['name']}: {g['batch_requests_per_day']:.0f} batch requests/day need batch queue room "
-                         f"(they do not count against Messages limits)")
+            notes.append(
+                f"{g['name']}: {g['batch_requests_per_day']:.0f} batch requests/day need batch queue room "
+                f"(they do not count against Messages limits)"
+            )
     return Table(cols, rows, title=f"plan: {plan['scenario']}", notes=notes)
 
 
@@ -101,8 +128,10 @@ def _peaks(p: dict) -> str:
 
 def _compare_table(plans: list[dict], Column, Table):
     keys = [f"s{i}" for i in range(len(plans))]
-    rows = [{"item": "monthly cost USD", **{k: f"{p['monthly_cost_usd']:,.2f}" for k, p in zip(keys, plans)}},
-            {"item": "recommended tier", **{k: p["recommended_tier"] for k, p in zip(keys, plans)}}]
+    rows = [
+        {"item": "monthly cost USD", **{k: f"{p['monthly_cost_usd']:,.2f}" for k, p in zip(keys, plans)}},
+        {"item": "recommended tier", **{k: p["recommended_tier"] for k, p in zip(keys, plans)}},
+    ]
     groups = sorted({g["group"] for p in plans for g in p["groups"]})
     for group in groups:
         for d in ("rpm", "itpm", "otpm"):

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from planner.commands._common import load_catalog, parse_when
+from planner.cli._common import load_catalog, parse_when
 from planner.errors import PlannerError
 
 HELP = "import usage logs (Claude Code, app JSONL, batch results, Admin API reports, CSV) into the store"
@@ -38,16 +38,33 @@ SHOW_FILES = 25
 def configure(parser: argparse.ArgumentParser) -> None:
     # planner.usage.detect.FORMATS, named here so building the CLI does not import every parser
     FORMATS = ("batch", "claude-code", "cost-report", "csv", "messages", "usage-report")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: Claude Code's directories)")
-    parser.add_argument("--format", dest="input_format", choices=sorted(FORMATS), metavar="F",
-                        help=f"force the input format ({', '.join(sorted(FORMATS))}); default: detect from content")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: Claude Code's directories)"
+    )
+    parser.add_argument(
+        "--format",
+        dest="input_format",
+        choices=sorted(FORMATS),
+        metavar="F",
+        help=f"force the input format ({', '.join(sorted(FORMATS))}); default: detect from content",
+    )
     parser.add_argument("--since", metavar="DATE", help="keep only records at or after DATE (UTC)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any line was bad")
-    parser.add_argument("--timestamp", metavar="TIME",
-                        help="time for records that carry none (batch results, app logs without a time field)")
-    parser.add_argument("--admin-usage", action="store_true",
-                        help="fetch Admin API usage reports since --since into the store (needs ANTHROPIC_ADMIN_KEY)")
-    parser.add_argument("--base-url", metavar="URL", help="API base URL for --admin-usage (default ANTHROPIC_BASE_URL or https://api.anthropic.com)")
+    parser.add_argument(
+        "--timestamp",
+        metavar="TIME",
+        help="time for records that carry none (batch results, app logs without a time field)",
+    )
+    parser.add_argument(
+        "--admin-usage",
+        action="store_true",
+        help="fetch Admin API usage reports since --since into the store (needs ANTHROPIC_ADMIN_KEY)",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API base URL for --admin-usage (default ANTHROPIC_BASE_URL or https://api.anthropic.com)",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (every file and problem)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress line")
 
@@ -65,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     elif not targets:
         targets = detect.claude_code_dirs()
         if not targets:
-            raise PlannerError("no Claude Code directory found (looked at CLAUDE_CONFIG_DIR, ~/.config/claude/projects, "
-                               "~/.claude/projects); give the files or directories to import")
+            raise PlannerError(
+                "no Claude Code directory found (looked at CLAUDE_CONFIG_DIR, ~/.config/claude/projects, "
+                "~/.claude/projects); give the files or directories to import"
+            )
     options: dict = {}
     if args.timestamp:
         parse_when(args.timestamp)  # a clear error for a bad value
@@ -75,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
     store = Store(db)
     progress = None if args.quiet or args.json or not sys.stderr.isatty() else _Progress()
     try:
-        summary = store.import_paths(targets, fmt=args.input_format, since=since, catalog=catalog, progress=progress,
-                                     options=options)
+        summary = store.import_paths(
+            targets, fmt=args.input_format, since=since, catalog=catalog, progress=progress, options=options
+        )
     except KeyboardInterrupt:
         if progress:
             progress.clear()
@@ -153,8 +173,10 @@ def _print_summary(summary, db: Path) -> None:
     by_status = Counter(f.status for f in files)
     read = [f for f in files if f.status in ("new", "appended", "reread", "kept")]
     w = sys.stdout.write
-    w(f"imported into {db} in {summary.elapsed_s:.2f} s: {summary.new:,} new, {summary.replaced:,} replaced by a larger copy, "
-      f"{summary.duplicate:,} duplicate, {summary.bad:,} bad lines; {summary.bytes_read / 1e6:,.1f} MB read\n")
+    w(
+        f"imported into {db} in {summary.elapsed_s:.2f} s: {summary.new:,} new, {summary.replaced:,} replaced by a larger copy, "
+        f"{summary.duplicate:,} duplicate, {summary.bad:,} bad lines; {summary.bytes_read / 1e6:,.1f} MB read\n"
+    )
     w("files: " + ", ".join(f"{n:,} {s}" for s, n in sorted(by_status.items())) + "\n")
     if read and len(read) <= SHOW_FILES:
         w(f"\n{'file':<60} {'format':<12} {'new':>8} {'dup':>7} {'bad':>5}  skipped lines\n")
@@ -163,12 +185,20 @@ def _print_summary(summary, db: Path) -> None:
             w(f"{_short(f.path, 60):<60} {f.fmt or '':<12} {f.new:>8,} {f.duplicate:>7,} {f.bad:>5,}  {skipped}\n")
     elif read:
         formats = Counter(f.fmt for f in read)
-        w(f"read {len(read):,} files (" + ", ".join(f"{n:,} {fmt}" for fmt, n in formats.most_common()) + "); --json lists every file\n")
+        w(
+            f"read {len(read):,} files ("
+            + ", ".join(f"{n:,} {fmt}" for fmt, n in formats.most_common())
+            + "); --json lists every file\n"
+        )
     reasons = Counter()
     for f in read:
         reasons.update(f.skipped)
     if reasons and len(read) > SHOW_FILES:
-        w("skipped lines (not billable or repeated): " + "; ".join(f"{n:,} {r}" for r, n in reasons.most_common()) + "\n")
+        w(
+            "skipped lines (not billable or repeated): "
+            + "; ".join(f"{n:,} {r}" for r, n in reasons.most_common())
+            + "\n"
+        )
     skipped = [f for f in files if f.status in ("skipped", "vanished")]
     if skipped:
         reasons = Counter(f.reason for f in skipped)
@@ -186,10 +216,12 @@ def _print_summary(summary, db: Path) -> None:
         if len(problems) > SHOW_PROBLEMS:
             w(f"  ... and {len(problems) - SHOW_PROBLEMS:,} more (--json lists them all)\n")
     if summary.unpriced_models:
-        w(f"\nunpriced models (counted, not priced; add them with `planner prices set`): {', '.join(summary.unpriced_models)}\n")
+        w(
+            f"\nunpriced models (counted, not priced; add them with `planner prices set`): {', '.join(summary.unpriced_models)}\n"
+        )
     if summary.cancelled:
         w("\ncancelled: the files listed as cancelled were not read; import again to finish\n")
 
 
 def _short(path: str, width: int) -> str:
-    return path if len(path) <= width else "..." + path[-(width - 3):]
+    return path if len(path) <= width else "..." + path[-(width - 3) :]

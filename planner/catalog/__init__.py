@@ -3,20 +3,20 @@
 Imports nothing from `planner`. The interface is docs/CONTRACTS.md section 1.
 """
 
-from pricing.catalog import Catalog, load_catalog
-from pricing.cost import CostResult, Usage, price_usage
-from pricing.schema import Band, CatalogError, GroupLimits, Model, PriceEntry, Tier
+from planner.catalog.catalog import Catalog, load_catalog
+from planner.catalog.cost import CostResult, Usage, price_usage
+from planner.catalog.schema import Band, CatalogError, GroupLimits, Model, PriceEntry, Tier
 
 __all__ = [
-    "load_catalog",
+    "Band",
     "Catalog",
     "CatalogError",
+    "CostResult",
+    "GroupLimits",
     "Model",
     "PriceEntry",
-    "Band",
     "Tier",
-    "GroupLimits",
     "Usage",
-    "CostResult",
+    "load_catalog",
     "price_usage",
 ]

@@ -10,22 +10,22 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from planner import __version__
 
 # name -> module. Order is the order shown in --help.
 COMMANDS: dict[str, str] = {
-    "dashboard": "planner.commands.dashboard",
-    "import": "planner.commands.import_",
-    "report": "planner.commands.report",
-    "headroom": "planner.commands.headroom",
-    "probe": "planner.commands.probe",
-    "plan": "planner.commands.plan",
-    "prices": "planner.commands.prices",
-    "limits": "planner.commands.limits",
-    "cost": "planner.commands.cost",
-    "tokens": "planner.commands.tokens",
+    "dashboard": "planner.cli.dashboard",
+    "import": "planner.cli.import_",
+    "report": "planner.cli.report",
+    "headroom": "planner.cli.headroom",
+    "probe": "planner.cli.probe",
+    "plan": "planner.cli.plan",
+    "prices": "planner.cli.prices",
+    "limits": "planner.cli.limits",
+    "cost": "planner.cli.cost",
+    "tokens": "planner.cli.tokens",
 }
 
 EPILOG = """\

@@ -8,14 +8,16 @@ import copy
 import difflib
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from pricing import overrides as _overrides
-from pricing.schema import (
+from planner.catalog import overrides as _overrides
+from planner.catalog.schema import (
     PRICE_FIELDS,
     STATUSES,
     UNKNOWN,
@@ -38,7 +40,16 @@ from pricing.schema import (
     toml_error,
 )
 
-HERE = Path(__file__).resolve().parent
+
+def data_dir() -> Path:
+    """The bundled catalog's TOML files: the checkout's top-level `pricing/`, or the copy installed
+    inside the package as `planner.catalog.data` (the wheel maps `pricing/` there)."""
+    checkout = Path(__file__).resolve().parents[2] / "pricing"
+    if (checkout / "models.toml").is_file():
+        return checkout
+    return Path(str(resources.files("planner.catalog.data")))
+
+
 MODEL_FIELDS = ("name", "dated", "aliases", "group", "tokenizer", "status", "released", "retired", "note", "prices")
 ENTRY_FIELDS = (
     "effective", "source", "note", *PRICE_FIELDS, "batch_discount", "web_search_per_1k",
@@ -61,7 +72,7 @@ _BRACKET_SUFFIX = re.compile(r"\[[^\]]*\]$")  # Claude Code's "claude-sonnet-4-5
 
 def _day(at: datetime | date) -> date:
     if isinstance(at, datetime):
-        return (at.astimezone(timezone.utc) if at.tzinfo else at).date()
+        return (at.astimezone(UTC) if at.tzinfo else at).date()
     return at
 
 
@@ -252,11 +263,15 @@ def _model(mid: str, t: Mapping[str, Any], defaults, tokenizers, groups) -> Mode
     if group not in groups:
         raise CatalogError(f"unknown rate-limit group {group!r} (known: {', '.join(groups)})", [*keys, "group"])
     tokenizer = as_str(req(t, "tokenizer", keys), [*keys, "tokenizer"], choices=tuple(tokenizers))
-    aliases = tuple(as_str(a, [*keys, "aliases", i]) for i, a in enumerate(as_list(t.get("aliases", []), [*keys, "aliases"])))
+    aliases = tuple(
+        as_str(a, [*keys, "aliases", i]) for i, a in enumerate(as_list(t.get("aliases", []), [*keys, "aliases"]))
+    )
     raw_prices = as_list(req(t, "prices", keys), [*keys, "prices"])
     if not raw_prices:
         raise CatalogError("at least one price entry is needed", [*keys, "prices"])
-    prices = [_entry([*keys, "prices", i], as_table(p, [*keys, "prices", i]), defaults) for i, p in enumerate(raw_prices)]
+    prices = [
+        _entry([*keys, "prices", i], as_table(p, [*keys, "prices", i]), defaults) for i, p in enumerate(raw_prices)
+    ]
     for i in range(1, len(prices)):
         if prices[i].effective <= prices[i - 1].effective:
             raise CatalogError("entries must be in increasing effective-date order", [*keys, "prices", i, "effective"])
@@ -337,10 +352,15 @@ def _tier(i: int, t: Any) -> Tier:
         order=order,
         effective=as_date(req(t, "effective", keys), [*keys, "effective"]),
         until=as_date(t["until"], [*keys, "until"]) if "until" in t else None,
-        monthly_spend_cap=None if cap_raw == "unlimited" else as_optional_decimal(cap_raw, [*keys, "monthly_spend_cap"]),
+        monthly_spend_cap=None
+        if cap_raw == "unlimited"
+        else as_optional_decimal(cap_raw, [*keys, "monthly_spend_cap"]),
         unlimited=cap_raw == "unlimited",
         credit_threshold=as_optional_decimal(t.get("credit_threshold"), [*keys, "credit_threshold"]),
-        **{f: as_count(t.get(f), [*keys, f]) for f in ("batch_rpm", "batch_queue", "batch_max_requests", "count_tokens_rpm")},
+        **{
+            f: as_count(t.get(f), [*keys, f])
+            for f in ("batch_rpm", "batch_queue", "batch_max_requests", "count_tokens_rpm")
+        },
         source=as_str(req(t, "source", keys), [*keys, "source"]),
         note=str(t.get("note", "")),
     )
@@ -394,8 +414,8 @@ def _limit_patch(key: tuple[str, str], patch: Mapping[str, Any], groups, tier_id
 
 
 def _bundled_raw() -> tuple[dict[str, Any], dict[str, Any]]:
-    models_raw = _read_toml(HERE / "models.toml")
-    limits_raw = _overrides.split_limit_patches(_read_toml(HERE / "limits.toml"), "limits.toml")
+    models_raw = _read_toml(data_dir() / "models.toml")
+    limits_raw = _overrides.split_limit_patches(_read_toml(data_dir() / "limits.toml"), "limits.toml")
     return models_raw, limits_raw
 
 

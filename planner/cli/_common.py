@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricing import Catalog
+    from planner.catalog import Catalog
     from planner.report import Table
 
 
@@ -27,27 +27,27 @@ def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None
     try:
         if len(text) == 10:
             d = date.fromisoformat(text)
-            return datetime.combine(d, time.max if end_of_day else time.min, tzinfo=timezone.utc)
+            return datetime.combine(d, time.max if end_of_day else time.min, tzinfo=UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise PlannerError(f"not a date or ISO 8601 time: {text!r} (try 2026-10-01 or 2026-10-01T12:00:00Z)")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def load_catalog(args: argparse.Namespace) -> "Catalog":
+def load_catalog(args: argparse.Namespace) -> Catalog:
     """The bundled catalog with the user's override file and any `--pricing FILE` merged over it.
     Problems in override files are warned about on stderr; the bundled catalog still loads."""
-    import pricing
     from planner import paths
+    from planner.catalog import load_catalog
 
     files = [paths.overrides_path(), *getattr(args, "pricing", [])]
-    catalog = pricing.load_catalog(overrides=files)
+    catalog = load_catalog(overrides=files)
     for warning in catalog.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return catalog
 
 
-def emit(table: "Table", fmt: str, payload: Any = None) -> None:
+def emit(table: Table, fmt: str, payload: Any = None) -> None:
     from planner.report import render
 
     sys.stdout.write(render(table, fmt, payload=payload) + "\n")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from planner.commands._common import add_format, emit, load_catalog, parse_when
+from planner.cli._common import add_format, emit, load_catalog, parse_when
 from planner.errors import PlannerError
 
 HELP = "list tiers and per-model-group rate limits from the catalog (or `limits set` an override)"
@@ -27,10 +27,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tier", "-t", help="one tier id (tier1..tier4, start, build, scale, custom, evaluation)")
     parser.add_argument("--at", help="date or time the limits are in force (default: now)")
     # --live (configured limits from the Admin API) is built in planner.probe.admin.
-    parser.add_argument("--live", action="store_true", help="read your configured limits from the Admin API (ANTHROPIC_ADMIN_KEY)")
-    parser.add_argument("--base-url", metavar="URL", help="API base URL for --live (default ANTHROPIC_BASE_URL or https://api.anthropic.com)")
+    parser.add_argument(
+        "--live", action="store_true", help="read your configured limits from the Admin API (ANTHROPIC_ADMIN_KEY)"
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API base URL for --live (default ANTHROPIC_BASE_URL or https://api.anthropic.com)",
+    )
     add_format(parser)
-    from planner.commands.prices import add_set_parser
+    from planner.cli.prices import add_set_parser
 
     add_set_parser(
         parser,
@@ -54,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             raise PlannerError("--live is not built yet (needs planner.probe.admin)") from None
         return int(live_limits_command(args) or 0)
     catalog = load_catalog(args)
-    at = parse_when(args.at) or datetime.now(timezone.utc)
+    at = parse_when(args.at) or datetime.now(UTC)
     tiers = catalog.tiers_at(at)
     if args.tier:
         if catalog.tier(args.tier) is None:
@@ -102,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     payload = {"at": at.date(), "tiers": [_tier_json(t) for t in tiers], "limits": rows}
     title = f"Rate limits in force at {at.date()} ({tiers[0].system if tiers else 'no tier system'})"
-    emit(Table(columns, rows, title=title, notes=notes), args.format, payload=payload if args.format == "json" else None)
+    emit(
+        Table(columns, rows, title=title, notes=notes), args.format, payload=payload if args.format == "json" else None
+    )
     return 0
 
 
@@ -123,8 +131,8 @@ def _tier_json(t: Any) -> dict[str, Any]:
 
 
 def _set(args: argparse.Namespace) -> int:
-    from planner.commands.prices import override_target, write_override
-    from pricing.overrides import set_limit
+    from planner.catalog.overrides import set_limit
+    from planner.cli.prices import override_target, write_override
 
     catalog = load_catalog(args)
     if args.group not in catalog.groups():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from planner.commands._common import add_format, emit, load_catalog, parse_when
+from planner.cli._common import add_format, emit, load_catalog, parse_when
 from planner.errors import PlannerError
 
 HELP = "price one request's tokens exactly (breakdown per category)"
@@ -45,10 +45,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pricing import Usage, price_usage
+    from planner.catalog import Usage, price_usage
 
     catalog = load_catalog(args)
-    at = parse_when(args.at) or datetime.now(timezone.utc)
+    at = parse_when(args.at) or datetime.now(UTC)
     usage = Usage(
         input_tokens=args.input,
         output_tokens=args.output,
@@ -82,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
         *(f"warning: {w}" for w in result.warnings),
     ]
     table = Table(
-        [Column("category", "Category"), Column("quantity", "Tokens / searches", "right"), Column("cost", "USD", "right")],
+        [
+            Column("category", "Category"),
+            Column("quantity", "Tokens / searches", "right"),
+            Column("cost", "USD", "right"),
+        ],
         rows,
         title=f"{result.model} at {at.date()}",
         notes=[n for n in notes if n],

@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from planner.commands._common import add_format, emit, load_catalog
+from planner.cli._common import add_format, emit, load_catalog
 from planner.errors import PlannerError
 
 HELP = "estimate Claude tokens in files (offline), or --calibrate with count_tokens"
@@ -24,8 +24,15 @@ the measured factor for the model in settings.toml.
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="text files to count")
-    parser.add_argument("--model", "-m", default="claude-sonnet-4-6", help="model whose tokenizer to estimate (default claude-sonnet-4-6)")
-    parser.add_argument("--calibrate", action="store_true", help="measure the factor with count_tokens (needs ANTHROPIC_API_KEY)")
+    parser.add_argument(
+        "--model",
+        "-m",
+        default="claude-sonnet-4-6",
+        help="model whose tokenizer to estimate (default claude-sonnet-4-6)",
+    )
+    parser.add_argument(
+        "--calibrate", action="store_true", help="measure the factor with count_tokens (needs ANTHROPIC_API_KEY)"
+    )
     add_format(parser, ("table", "json"))
 
 
@@ -57,17 +64,40 @@ def run(args: argparse.Namespace, *, client=None) -> int:
         base = os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
         factor = tokens.calibrate(texts, model.id, api_key=key, base_url=base, client=client)
         where = settings.set_token_factor(model.id, factor)
-        notes.append(f"calibrated {model.id}: {factor:.4f} Claude tokens per cl100k token (key …{key[-4:]}), saved to {where}")
+        notes.append(
+            f"calibrated {model.id}: {factor:.4f} Claude tokens per cl100k token (key …{key[-4:]}), saved to {where}"
+        )
     rows = []
     for path, text in zip(args.files, texts):
         est = tokens.estimate(text, model.id, catalog)
-        rows.append({"file": path, "model": model.id, "characters": est.characters, "cl100k_tokens": est.cl100k_tokens,
-                     "claude_tokens": est.claude_tokens, "factor": est.factor, "factor_source": est.factor_source,
-                     "method": est.method, "label": est.label})
-    cols = [Column("file", "File"), Column("characters", "Chars", "right"), Column("cl100k_tokens", "cl100k", "right"),
-            Column("claude_tokens", "Claude (est.)", "right"), Column("factor", "Factor", "right"),
-            Column("factor_source", "Factor source"), Column("method", "Counter")]
-    notes.append(f"estimates for {model.id} ({model.tokenizer} tokenizer); calibrate with --calibrate for measured factors")
-    emit(Table(cols, rows, title="token estimates", notes=notes), args.format,
-         payload={"model": model.id, "files": rows, "notes": notes})
+        rows.append(
+            {
+                "file": path,
+                "model": model.id,
+                "characters": est.characters,
+                "cl100k_tokens": est.cl100k_tokens,
+                "claude_tokens": est.claude_tokens,
+                "factor": est.factor,
+                "factor_source": est.factor_source,
+                "method": est.method,
+                "label": est.label,
+            }
+        )
+    cols = [
+        Column("file", "File"),
+        Column("characters", "Chars", "right"),
+        Column("cl100k_tokens", "cl100k", "right"),
+        Column("claude_tokens", "Claude (est.)", "right"),
+        Column("factor", "Factor", "right"),
+        Column("factor_source", "Factor source"),
+        Column("method", "Counter"),
+    ]
+    notes.append(
+        f"estimates for {model.id} ({model.tokenizer} tokenizer); calibrate with --calibrate for measured factors"
+    )
+    emit(
+        Table(cols, rows, title="token estimates", notes=notes),
+        args.format,
+        payload={"model": model.id, "files": rows, "notes": notes},
+    )
     return 0

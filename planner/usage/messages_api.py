@@ -78,9 +78,17 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             else:
                 raise ValueError(NO_TIMESTAMP)
             rec = UsageRecord(
-                ts_ms=ts_ms, model_raw=d.model, model=lookup(d.model), project=d.project, session=d.session,
-                workspace=d.workspace_id, api_key_id=d.api_key_id, source=src, line=line_no,
-                dedup_key=d.id or None, fmt=FORMAT,
+                ts_ms=ts_ms,
+                model_raw=d.model,
+                model=lookup(d.model),
+                project=d.project,
+                session=d.session,
+                workspace=d.workspace_id,
+                api_key_id=d.api_key_id,
+                source=src,
+                line=line_no,
+                dedup_key=d.id or None,
+                fmt=FORMAT,
             )
             common.fill_usage(rec, d.usage)
         except ValueError as exc:

@@ -20,7 +20,9 @@ are imported so the dashboard shows a full month without a key or network.
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", metavar="FILE", help="scenario TOML for the Plan screen (default examples/launch.toml)")
+    parser.add_argument(
+        "--scenario", metavar="FILE", help="scenario TOML for the Plan screen (default examples/launch.toml)"
+    )
     parser.add_argument("--today", metavar="YYYY-MM-DD", help="the day month-to-date is counted to (default: today)")
 
 
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from planner import paths
-    from planner.commands._common import load_catalog
+    from planner.cli._common import load_catalog
 
     catalog = load_catalog(args)  # warns about broken override files on stderr, before the screen opens
     today = None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from planner.commands._common import add_format, emit, load_catalog, parse_when
+from planner.cli._common import add_format, emit, load_catalog, parse_when
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pricing import Model, PriceEntry
+    from planner.catalog import Model, PriceEntry
 
 HELP = "list model prices from the catalog (or `prices set` an override)"
 DESCRIPTION = """\
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "action", None) == "set":
         return _set(args)
     catalog = load_catalog(args)
-    at = parse_when(args.at) or datetime.now(timezone.utc)
+    at = parse_when(args.at) or datetime.now(UTC)
     if args.model:
         model = resolve_or_fail(catalog, args.model)
         rows = [_row(model, e, catalog.overridden) for e in model.prices]
@@ -87,11 +88,13 @@ def run(args: argparse.Namespace) -> int:
         Column("source", "Source"),
     ]  # fmt: skip
     payload = {"at": at.date() if not args.model else None, "models": rows, "notes": notes}
-    emit(Table(columns, rows, title=title, notes=notes), args.format, payload=payload if args.format == "json" else None)
+    emit(
+        Table(columns, rows, title=title, notes=notes), args.format, payload=payload if args.format == "json" else None
+    )
     return 0
 
 
-def _row(model: "Model", entry: "PriceEntry | None", overridden: set[str]) -> dict[str, Any]:
+def _row(model: Model, entry: PriceEntry | None, overridden: set[str]) -> dict[str, Any]:
     marked = f"model:{model.id}" in overridden
     row: dict[str, Any] = {
         "model": model.id,
@@ -125,7 +128,7 @@ def _row(model: "Model", entry: "PriceEntry | None", overridden: set[str]) -> di
 _FIVE = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
-def resolve_or_fail(catalog: Any, model_id: str) -> "Model":
+def resolve_or_fail(catalog: Any, model_id: str) -> Model:
     model = catalog.resolve(model_id)
     if model is None:
         hints = catalog.suggest(model_id)
@@ -151,9 +154,9 @@ def write_override(path: Path, edit: Callable[[dict[str, Any]], dict[str, Any]])
     import tomli_w
 
     from planner.atomic import write_atomic
-    from pricing import CatalogError
-    from pricing.catalog import check_override
-    from pricing.schema import toml_error
+    from planner.catalog import CatalogError
+    from planner.catalog.catalog import check_override
+    from planner.catalog.schema import toml_error
 
     data: dict[str, Any] = {}
     text = ""
@@ -176,7 +179,7 @@ def write_override(path: Path, edit: Callable[[dict[str, Any]], dict[str, Any]])
 
 
 def _set(args: argparse.Namespace) -> int:
-    from pricing.overrides import set_price
+    from planner.catalog.overrides import set_price
 
     catalog = load_catalog(args)
     model = resolve_or_fail(catalog, args.model)
