@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from planner.errors import PlannerError
 
 
-def load(path: Path | None = None) -> dict:
+def load(path: Path | None = None) -> dict[str, Any]:
     from planner import paths
 
     path = path or paths.settings_path()
@@ -18,10 +19,10 @@ def load(path: Path | None = None) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PlannerError(f"{path}: cannot read settings ({exc})")
+        raise PlannerError(f"{path}: cannot read settings ({exc})") from None
 
 
-def save(data: dict, path: Path | None = None) -> Path:
+def save(data: dict[str, Any], path: Path | None = None) -> Path:
     import tomli_w
 
     from planner import paths

@@ -103,20 +103,16 @@ def count_tokens(text: str, model: str, *, api_key: str, base_url: str, client=N
     import httpx
 
     from planner.errors import PlannerError
+    from planner.probe.client import make_client
 
-    own = client is None
-    client = client or httpx.Client(timeout=30)
-    try:
-        resp = client.post(
-            base_url.rstrip("/") + "/v1/messages/count_tokens",
-            headers={"x-api-key": api_key, "anthropic-version": "2023-06-01", "content-type": "application/json"},
-            json={"model": model, "messages": [{"role": "user", "content": text}]},
-        )
-    except httpx.HTTPError as exc:
-        raise PlannerError(f"count_tokens failed: {type(exc).__name__}") from None
-    finally:
-        if own:
-            client.close()
+    # The one constructor of key-sending clients: clean key, https (or loopback http), a deadline.
+    with make_client(base_url, api_key=api_key, timeout=30, client=client) as keyed:
+        try:
+            resp = keyed.post(
+                "/v1/messages/count_tokens", json={"model": model, "messages": [{"role": "user", "content": text}]}
+            )
+        except httpx.HTTPError as exc:
+            raise PlannerError(f"count_tokens failed: {type(exc).__name__}") from None
     if resp.status_code != 200:
         raise PlannerError(
             f"count_tokens failed: HTTP {resp.status_code} (request-id {resp.headers.get('request-id', '?')})"

@@ -32,6 +32,8 @@ limit headers added to it):
     reply.overloaded(retry_after=None)   529 overloaded_error
     reply.server_error(should_retry=True)  500 api_error with x-should-retry
     reply.slow(seconds)                  waits before answering (use with a short client timeout)
+    reply.drip(interval)                 headers at once, then the body one byte every `interval` s
+                                         (no single read waits long: only an overall deadline stops it)
     reply.error(status)                  400/401/403/404 with the documented error type
     reply.redirect(location)             307 to another URL (a client must not follow it with the key)
     Reply(status, body, headers=..., extra_headers={...}, delay=0, path=None)   anything else;
@@ -112,6 +114,9 @@ class Bucket:
         return self.seconds_until(self.capacity)
 
 
+_DRIP = "x-fake-drip"  # carries Reply.drip from the reply to `_send`; never sent
+
+
 @dataclass
 class Reply:
     status: int = 200
@@ -119,6 +124,7 @@ class Reply:
     headers: str = "full"  # limit headers to add: "full" | "partial" | "none"
     extra_headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
+    drip: float = 0.0  # seconds between the body's bytes (0: all at once)
     path: str | None = None  # only for this endpoint; None = any POST /v1/messages*
 
 
@@ -183,6 +189,10 @@ class reply:
     @staticmethod
     def slow(seconds: float, **kw: Any) -> Reply:
         return Reply(200, delay=seconds, **kw)
+
+    @staticmethod
+    def drip(interval: float, **kw: Any) -> Reply:
+        return Reply(200, drip=interval, **kw)
 
     @staticmethod
     def error(status: int, message: str | None = None, **kw: Any) -> Reply:
@@ -363,6 +373,7 @@ class FakeAnthropic:
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str]) -> None:
         data = json.dumps(payload).encode()
+        drip = float(headers.pop(_DRIP, 0))
         try:
             h.send_response(status)
             h.send_header("content-type", "application/json")
@@ -370,7 +381,15 @@ class FakeAnthropic:
             for k, v in headers.items():
                 h.send_header(k, v)
             h.end_headers()
-            h.wfile.write(data)
+            if not drip:
+                h.wfile.write(data)
+                return
+            h.wfile.flush()
+            for i in range(len(data)):
+                if self._stop.wait(drip):
+                    return
+                h.wfile.write(data[i : i + 1])
+                h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client timed out and went away
 
@@ -403,7 +422,10 @@ class FakeAnthropic:
                 limit_headers = self._limit_headers(
                     count, "full" if scripted.headers == "exhausted" else scripted.headers
                 )
-            return status, payload, {**base, **limit_headers, **scripted.extra_headers}
+            out = {**base, **limit_headers, **scripted.extra_headers}
+            if scripted.drip:
+                out[_DRIP] = str(scripted.drip)
+            return status, payload, out
         if self.api_key is not None and headers.get("x-api-key") != self.api_key:
             return 401, _err(*_ERRORS[401]), base
         model = (body or {}).get("model") if isinstance(body, dict) else None

@@ -3,6 +3,7 @@ spend cap, 529 then success, 4xx, timeouts, connection refused, and where the ke
 
 import asyncio
 import socket
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -207,7 +208,7 @@ def test_timeout_is_retried_then_reported(api, catalog, clock):
 
 def test_timeout_then_success(api, catalog, clock):
     api.enqueue(reply.slow(5))
-    r, sleeps = run(api, catalog, clock, timeout=0.2)
+    r, _ = run(api, catalog, clock, timeout=0.2)
     assert r.status == "ok" and r.attempts == 2 and r.warnings[0] == "timed out, retried after 0.50 s"
 
 
@@ -363,3 +364,83 @@ def test_aprobe_against_the_fake(api, catalog, clock):
     r = asyncio.run(go())
     assert r.status == "ok" and r.attempts == 2 and sleeps == [0.5]
     assert r.limits["requests"].remaining == 49 and r.tier == "custom"
+
+
+# --- the one constructor: key rules, proxies, the overall deadline ----------------------------
+
+
+def test_make_client_strips_the_key_and_reads_the_environment():
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    keyed = pc.make_client(
+        env={"ANTHROPIC_API_KEY": f" {KEY}\r\n", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/"},
+        client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    assert keyed.base_url == "http://127.0.0.1:9" and keyed.masked_key == "…WXYZ"
+    keyed.post("/v1/messages", json={})
+    assert seen[0].headers["x-api-key"] == KEY and str(seen[0].url) == "http://127.0.0.1:9/v1/messages"
+    with pytest.raises(ValueError):
+        keyed.get("https://elsewhere.example/v1/messages")  # paths only: the host is the base URL's
+
+
+@pytest.mark.parametrize(
+    "raw,words",
+    [
+        (KEY[:14] + "é" + KEY[14:], "non-ASCII character at position 15 of"),
+        (KEY[:14] + "\u00a0" + KEY[14:], "non-ASCII character at position 15 of"),
+        (KEY[:14] + " " + KEY[14:], "whitespace or a control character at position 15"),
+        (KEY + "\x00", "whitespace or a control character at position"),
+        ("  \n", "no API key: set ANTHROPIC_API_KEY"),
+    ],
+)
+def test_malformed_keys_are_refused_in_one_line_before_any_request(raw, words):
+    never = httpx.Client(transport=httpx.MockTransport(lambda req: pytest.fail("no request may be sent")))
+    with pytest.raises(PlannerError) as refused:
+        pc.probe("claude-haiku-4-5", api_key=raw, base_url="http://127.0.0.1:9", client=never)
+    message = str(refused.value)
+    assert words in message and "\n" not in message
+    assert "TESTKEY" not in message and "WXYZ" not in message  # not even the suffix of a refused key
+
+
+def test_plain_http_to_loopback_never_goes_through_a_proxy(api, catalog, clock, monkeypatch):
+    with FakeAnthropic(clock=clock) as proxy:
+        for var in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(var, proxy.base_url)
+        for var in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(var, raising=False)
+        r, _ = run(api, catalog, clock)
+        assert proxy.requests == []
+    assert r.status == "ok" and api.requests[-1].headers["x-api-key"] == KEY
+
+
+def test_a_trickling_response_is_cut_at_the_overall_deadline(api, catalog, clock):
+    """Each byte comes well within the per-read timeout; only a deadline on the whole call stops it."""
+    api.enqueue(reply.drip(0.05))
+    started = time.monotonic()
+    r, _ = run(api, catalog, clock, timeout=0.5, max_retries=0)
+    assert r.status == "error" and r.http_status is None and "timed out after 0.5 s" in r.explanation
+    assert time.monotonic() - started < 3
+
+
+def test_the_dashboard_probe_has_the_same_deadline(api, catalog, clock):
+    api.enqueue(reply.drip(0.05))
+
+    async def go():
+        return await pc.aprobe(
+            "claude-haiku-4-5",
+            api_key=KEY,
+            base_url=api.base_url,
+            catalog=catalog,
+            clock=clock.now,
+            timeout=0.5,
+            max_retries=0,
+        )
+
+    started = time.monotonic()
+    r = asyncio.run(go())
+    assert r.status == "error" and "timed out after 0.5 s" in r.explanation
+    assert time.monotonic() - started < 3

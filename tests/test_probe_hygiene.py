@@ -1,18 +1,18 @@
 """The probe modules are core: they load without Textual or Rich (checked in a fresh process)."""
 
+import pkgutil
 import subprocess
 import sys
 
 import pytest
 from hygiene import load as _load
 
+import planner.probe
+
+# every module of the package (generated, so a new one is checked too), and the probe command
 MODULES = [
     "planner.probe",
-    "planner.probe.headers",
-    "planner.probe.client",
-    "planner.probe.history",
-    "planner.probe.infer",
-    "planner.probe.admin",
+    *sorted(f"planner.probe.{m.name}" for m in pkgutil.iter_modules(planner.probe.__path__)),
     "planner.cli.probe",
 ]
 

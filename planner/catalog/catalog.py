@@ -8,7 +8,7 @@ import copy
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -171,7 +171,7 @@ class Catalog:
         return sorted({b.above for m in self.models.values() for e in m.prices for b in e.bands})
 
 
-def _candidates(model_id: str):
+def _candidates(model_id: str) -> Iterator[str]:
     """The id, then the id with each provider wrapping removed (path prefix, Bedrock region and
     `anthropic.` prefix, `-vN:M` suffix, Vertex `@YYYYMMDD`, `-latest`), lower-cased."""
     s = model_id.strip().lower()
@@ -256,7 +256,13 @@ def build(models_raw: Mapping[str, Any], limits_raw: Mapping[str, Any]) -> Catal
     return Catalog(models, groups, tiers, limits, patches)
 
 
-def _model(mid: str, t: Mapping[str, Any], defaults, tokenizers, groups) -> Model:
+def _model(
+    mid: str,
+    t: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    tokenizers: Mapping[str, Decimal],
+    groups: Mapping[str, str],
+) -> Model:
     keys = ["models", mid]
     check_keys(t, MODEL_FIELDS, keys)
     group = as_str(req(t, "group", keys), [*keys, "group"])
@@ -388,7 +394,9 @@ def _limit_row(gid: str, i: int, row: Mapping[str, Any], tier_ids: set[str]) -> 
             GroupLimits(
                 gid,
                 tier,
-                *(as_count(value.get(f), [*tk, f]) for f in ("rpm", "itpm", "otpm")),
+                rpm=as_count(value.get("rpm"), [*tk, "rpm"]),
+                itpm=as_count(value.get("itpm"), [*tk, "itpm"]),
+                otpm=as_count(value.get("otpm"), [*tk, "otpm"]),
                 cache_reads_count=as_bool(value.get("cache_reads_count", crc), [*tk, "cache_reads_count"]),
                 effective=effective,
                 source=source,
@@ -398,7 +406,9 @@ def _limit_row(gid: str, i: int, row: Mapping[str, Any], tier_ids: set[str]) -> 
     return out
 
 
-def _limit_patch(key: tuple[str, str], patch: Mapping[str, Any], groups, tier_ids) -> dict[str, Any]:
+def _limit_patch(
+    key: tuple[str, str], patch: Mapping[str, Any], groups: Mapping[str, str], tier_ids: set[str]
+) -> dict[str, Any]:
     gid, tier = key
     keys = ["limits", gid, tier]
     if gid not in groups:
@@ -419,7 +429,9 @@ def _bundled_raw() -> tuple[dict[str, Any], dict[str, Any]]:
     return models_raw, limits_raw
 
 
-def _apply(models_raw, limits_raw, catalog: Catalog, data: Mapping[str, Any], label: str):
+def _apply(
+    models_raw: dict[str, Any], limits_raw: dict[str, Any], catalog: Catalog, data: Mapping[str, Any], label: str
+) -> tuple[dict[str, Any], dict[str, Any], Catalog, set[str]]:
     """(models_raw, limits_raw, catalog, changed) with one parsed override file applied."""
     new_models, new_limits, changed = _overrides.merge(
         copy.deepcopy(models_raw), copy.deepcopy(limits_raw), data, label=label, resolve=catalog.resolve

@@ -82,7 +82,9 @@ class CostResult:
         }
 
 
-def _rates(entry: PriceEntry, usage: Usage, prompt: int, warnings: list[str], model_name: str):
+def _rates(
+    entry: PriceEntry, usage: Usage, prompt: int, warnings: list[str], model_name: str
+) -> tuple[dict[str, Decimal], str]:
     """(per-MTok rates by category, band name) for this usage."""
     base = {k: getattr(entry, k) for k in ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")}
     if usage.fast:

@@ -23,6 +23,7 @@ from typing import Any
 from planner.catalog.schema import (
     PRICE_FIELDS,
     CatalogError,
+    Model,
     as_bool,
     as_count,
     as_date,
@@ -40,7 +41,8 @@ def split_limit_patches(limits_raw: dict[str, Any], label: str) -> dict[str, Any
     """Move table-form `[limits.<group>.<tier>]` patches out of `limits` (which then holds only
     dated rows) into `limit_patches[(group, tier)]`, each remembering the file it came from."""
     patches = limits_raw.setdefault("limit_patches", {})
-    limits = as_table(limits_raw.get("limits", {}), ["limits"])
+    limits = limits_raw.get("limits", {})  # emptied of patches in place, so not a copy
+    as_table(limits, ["limits"])  # a table, else CatalogError
     for gid in list(limits):
         if isinstance(limits[gid], dict):
             for tier, patch in as_table(limits.pop(gid), ["limits", gid]).items():
@@ -55,7 +57,7 @@ def merge(
     data: Mapping[str, Any],
     *,
     label: str,
-    resolve: Callable[[str], Any],
+    resolve: Callable[[str], Model | None],
 ) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
     """Merge one parsed override file into copies-to-be-mutated of the raw bundled data.
     Returns (models_raw, limits_raw, changed keys). Validation happens when the result is built."""

@@ -4,7 +4,6 @@ or calibrate that factor against the count_tokens endpoint."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from planner.cli._common import add_format, emit, load_catalog
@@ -58,14 +57,15 @@ def run(args: argparse.Namespace, *, client=None) -> int:
     texts = [_read(f) for f in args.files]
     notes = []
     if args.calibrate:
-        key = os.environ.get("ANTHROPIC_API_KEY")
-        if not key:
-            raise PlannerError("--calibrate needs ANTHROPIC_API_KEY in the environment")
-        base = os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
+        from planner.probe.client import mask_key, read_key, resolve_base_url
+
+        # Checked before any text is sent: a clean key, and https (plain http only to loopback).
+        key = read_key(purpose="--calibrate")
+        base = resolve_base_url()
         factor = tokens.calibrate(texts, model.id, api_key=key, base_url=base, client=client)
         where = settings.set_token_factor(model.id, factor)
         notes.append(
-            f"calibrated {model.id}: {factor:.4f} Claude tokens per cl100k token (key …{key[-4:]}), saved to {where}"
+            f"calibrated {model.id}: {factor:.4f} Claude tokens per cl100k token (key {mask_key(key)}), saved to {where}"
         )
     rows = []
     for path, text in zip(args.files, texts):

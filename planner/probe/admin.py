@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,8 @@ from planner.errors import PlannerError
 from planner.probe.client import (
     ADMIN_KEY_ENV,
     DEFAULT_MAX_RETRIES,
-    api_headers,
-    check_base_url,
     host_of,
+    make_client,
     mask_key,
     resolve_base_url,
     send_with_retries,
@@ -100,12 +100,8 @@ def get_pages(
     """GET every page of a list endpoint; PlannerError (one line, no key) on any failure."""
     if not api_key:
         raise PlannerError(f"{what} needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...)")
-    base_url = check_base_url(base_url)
-    url = base_url + path
-    headers = api_headers(api_key)
-    headers.pop("content-type")
-    own = client is None
-    client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+    keyed = make_client(base_url, key_env=ADMIN_KEY_ENV, api_key=api_key, timeout=timeout, client=client)
+    base_url = keyed.base_url
     pages: list[dict] = []
     items = 0
     cursor: dict[str, str] = {}
@@ -114,7 +110,7 @@ def get_pages(
         while True:
             query = {**params, **cursor}
             done = send_with_retries(
-                lambda: client.get(url, params=query, headers=headers, follow_redirects=False),
+                partial(keyed.get, path, params=query),
                 max_retries=max_retries,
                 sleep=sleep,
                 rand=rand,
@@ -147,8 +143,7 @@ def get_pages(
                 )
             seen.add(key)
     finally:
-        if own:
-            client.close()
+        keyed.close()
 
 
 def _next_cursor(page: dict) -> dict[str, str]:

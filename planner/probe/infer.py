@@ -11,7 +11,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planner.catalog import Catalog, Tier
 
 # live header dimension -> catalog field
 HEADER_TO_DIM = {"requests": "rpm", "input_tokens": "itpm", "output_tokens": "otpm"}
@@ -40,22 +43,22 @@ def observed_limits(limits: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
-def infer_tier(catalog: Any, group: str, limits: Mapping[str, Any], at: datetime | date) -> TierMatch:
+def infer_tier(catalog: Catalog, group: str, limits: Mapping[str, Any], at: datetime | date) -> TierMatch:
     seen = observed_limits(limits)
     name = catalog.group_name(group) if group else str(group)
     if not seen:
         return TierMatch(None, [], "no live RPM/ITPM/OTPM limit to compare")
-    dims = tuple(d for d in ("rpm", "itpm", "otpm") if d in seen)
-    candidates = []  # (tier, {dim: catalog value or None})
-    for tier in catalog.tiers_at(at):
-        if tier.id == "custom":
+    dims: tuple[str, ...] = tuple(d for d in ("rpm", "itpm", "otpm") if d in seen)
+    candidates: list[tuple[Tier, dict[str, int | None]]] = []  # (tier, {dim: catalog value or None})
+    for t in catalog.tiers_at(at):
+        if t.id == "custom":
             continue
-        gl = catalog.limits_at(group, tier.id, at)
+        gl = catalog.limits_at(group, t.id, at)
         if gl is None:
             continue
-        table = {d: getattr(gl, d) for d in dims}
+        table: dict[str, int | None] = {d: getattr(gl, d) for d in dims}
         if any(v is not None for v in table.values()):
-            candidates.append((tier, table))
+            candidates.append((t, table))
     if not candidates:
         return TierMatch(None, [], f"no published limits for {name} in the catalog to compare with", dims)
     exact = [t for t, table in candidates if all(table[d] == seen[d] for d in dims)]
@@ -66,11 +69,11 @@ def infer_tier(catalog: Any, group: str, limits: Mapping[str, Any], at: datetime
         also = f"; the same values in {', '.join(t.id for t in exact[1:])}" if len(exact) > 1 else ""
         return TierMatch(tier.id, [], f"live {label} equal {tier.name} ({tier.id}) for {name}{partial}{also}", dims)
 
-    def closeness(item):
+    def closeness(item: tuple[Tier, dict[str, int | None]]) -> tuple[int, int, float, int]:
         tier, table = item
         equal = sum(table[d] == seen[d] for d in dims)
-        known = [d for d in dims if table[d] is not None]
-        distance = sum(abs(math.log(max(seen[d], 1) / max(table[d], 1))) for d in known)
+        known = {d: v for d in dims if (v := table[d]) is not None}
+        distance = sum(abs(math.log(max(seen[d], 1) / max(v, 1))) for d, v in known.items())
         return (equal, len(known), -distance, -tier.order)
 
     nearest, table = max(candidates, key=closeness)
@@ -80,8 +83,9 @@ def infer_tier(catalog: Any, group: str, limits: Mapping[str, Any], at: datetime
             mismatches.append(f"{DIM_LABEL[d]}: live {seen[d]:,}, {nearest.id} unknown in the catalog")
         elif table[d] != seen[d]:
             mismatches.append(f"{DIM_LABEL[d]}: live {seen[d]:,} vs {nearest.id} {table[d]:,} (catalog)")
-    over = all(table[d] is None or seen[d] >= table[d] for d in dims)
-    under = all(table[d] is None or seen[d] <= table[d] for d in dims)
+    pairs = [(seen[d], table[d]) for d in dims]  # (live, catalog)
+    over = all(lim is None or live >= lim for live, lim in pairs)
+    under = all(lim is None or live <= lim for live, lim in pairs)
     why = (
         "above the catalog: negotiated (custom) limits?"
         if over
