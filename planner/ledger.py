@@ -15,10 +15,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from planner.catalog import Catalog
 from planner.catalog.cost import CATEGORIES
 from planner.catalog.cost import tidy as _tidy
 from planner.errors import PlannerError
-from planner.store import SLOT_MS, band_sql, span_sql
+from planner.store import SLOT_MS, Store
 
 BY = ("day", "week", "month", "model", "project", "session", "tier")
 DAY_MS = 86_400_000
@@ -168,52 +169,15 @@ def _uncached(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
     return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
 
-def _sums_sql(
-    store,
-    thresholds: list[int],
-    slot_ms: int,
-    since_ms: int | None,
-    until_ms: int | None,
-    key_sql: str | None = None,
-    where: list[str] = (),
-) -> tuple[str, list]:
-    """SQL for (s, dim, c, k, requests, input, cw5, cw1h, cread, output, web) per `slot_ms` time
-    bucket s, price dimension, band class c and key k: from the 15-minute slots the importer keeps
-    when they hold these bands, the bounds fall on their grid and no row key (project, session)
-    is asked for; else from the rows. Both give the same sums (tests check it)."""
-    sums = "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web)"
-    on_grid = slot_ms % SLOT_MS == 0 and all(b is None or b % SLOT_MS == 0 for b in (since_ms, until_ms))
-    conds = list(where)
-    if key_sql is None and on_grid and store.slots_for(thresholds):
-        args = []
-        for bound, op in ((since_ms, ">="), (until_ms, "<")):
-            if bound is not None:
-                conds.append(f"slot {op} ?")
-                args.append(bound // SLOT_MS)
-        table, s_sql, c_sql = "slots", f"slot / {slot_ms // SLOT_MS}", "band"
-    else:
-        bounds, args = span_sql(since_ms, until_ms)
-        if bounds:
-            conds.insert(0, bounds.removeprefix(" AND "))
-        table, s_sql, c_sql = "usage", f"ts_ms / {slot_ms}", band_sql(thresholds)
-    sql = (
-        f"SELECT {s_sql} AS s, dim, {c_sql} AS c, {key_sql or repr('')} AS k, {sums} FROM {table} "
-        + (("WHERE " + " AND ".join(conds) + " ") if conds else "")
-        + "GROUP BY s, dim, c"
-        + (", k" if key_sql else "")
-    )
-    return sql, args
-
-
-# Keys not carried by the dims row (model and tier come from it, in Python).
-_KEY_SQL = {
-    "project": "coalesce(project, workspace, '(none)')",
-    "session": "coalesce(session, '(none)')",
-}
-
-
 def summarize(
-    store, catalog, *, since=None, until=None, tz: str = "UTC", by: str = "day", model: str | None = None
+    store: Store,
+    catalog: Catalog,
+    *,
+    since=None,
+    until=None,
+    tz: str = "UTC",
+    by: str = "day",
+    model: str | None = None,
 ) -> Ledger:
     """Tokens, requests, cost and cache savings per `by` group, and the totals.
 
@@ -230,7 +194,7 @@ def summarize(
         slot = DAY_MS
     else:
         slot = SLOT_MS  # every zone's offset is a multiple of 15 minutes
-    where = []
+    wanted: list[int] | None = None
     dims = store.dims()
     if model:
         m = catalog.resolve(model)
@@ -240,13 +204,14 @@ def summarize(
             raise PlannerError(
                 f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else "")
             )
-        where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
-    sql, args = _sums_sql(store, thresholds, slot, since_ms, until_ms, _KEY_SQL.get(by), where)
+    sums = store.usage_sums(
+        thresholds, slot, since_ms, until_ms, key=by if by in ("project", "session") else None, dims=wanted
+    )
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
     label_cache: dict[int, str] = {}
-    for s, dim, klass, k, req, inp, cw5, cw1h, cread, out, web in store.conn.execute(sql, args):
+    for s, dim, klass, k, req, inp, cw5, cw1h, cread, out, web in sums:
         raw, mid, tier, geo, speed = dims[dim]
         if by in ("model", "day+model"):
             k = mid or raw
@@ -314,7 +279,9 @@ def _time_label(start_ms: int, z, by: str) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def daily_spend(store, catalog, *, since=None, until=None, tz: str = "UTC") -> list[tuple[date, Decimal]]:
+def daily_spend(
+    store: Store, catalog: Catalog, *, since=None, until=None, tz: str = "UTC"
+) -> list[tuple[date, Decimal]]:
     """(local day, cost) for every day with priced usage, oldest first."""
     ledger = summarize(store, catalog, since=since, until=until, tz=tz, by="day")
     return [(date.fromisoformat(r.key), r.cost_usd) for r in ledger.rows]
@@ -355,7 +322,7 @@ class ReconcileRow:
         }
 
 
-def reconcile(store, catalog, *, since=None, until=None) -> list[ReconcileRow]:
+def reconcile(store: Store, catalog: Catalog, *, since=None, until=None) -> list[ReconcileRow]:
     """Computed cost against billed cost (Admin API cost reports) per UTC day and model."""
     since_ms, until_ms = local_bounds(since, until, "UTC")
     billed: dict[tuple[str, str], Decimal] = {}
@@ -396,8 +363,8 @@ class WhatIfRow:
 
 
 def what_if(
-    store,
-    catalog,
+    store: Store,
+    catalog: Catalog,
     *,
     since=None,
     until=None,
@@ -415,12 +382,12 @@ def what_if(
             raise PlannerError(f"{name} must be between 0 and 1 (got {v})")
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
-    sql, args = _sums_sql(store, thresholds, DAY_MS, since_ms, until_ms)
+    sums = store.usage_sums(thresholds, DAY_MS, since_ms, until_ms)
     dims = store.dims()
     rates = _Rates(catalog, thresholds)
     out: dict[str, list[Decimal]] = {}
 
-    for s, dim, klass, _k, _req, inp, cw5, cw1h, cread, outp, web in store.conn.execute(sql, args):
+    for s, dim, klass, _k, _req, inp, cw5, cw1h, cread, outp, web in sums:
         raw, mid, tier, geo, speed = dims[dim]
         day = date(1970, 1, 1) + timedelta(days=s)
         r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None

@@ -17,8 +17,8 @@ from typing import Any
 
 import msgspec
 
-from planner.usage import common
-from planner.usage.records import LineProblem, ParseResult, UsageRecord
+from planner.usage import reading, timestamps, wire
+from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "claude-code"
 COMPACT = True  # honours options["compact"] (ParseResult.rows)
@@ -34,7 +34,7 @@ class Line(msgspec.Struct, gc=False):
     requestId: str | None = None
     isSidechain: bool | None = None
     isApiErrorMessage: bool | None = None
-    message: common.ApiMessage | None = None
+    message: wire.ApiMessage | None = None
 
 
 _decode = msgspec.json.Decoder(Line).decode
@@ -64,11 +64,11 @@ def project_of(path: Path | str) -> str | None:
 
 def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
     src = str(path)  # string path operations: this runs for each of ten thousand files
-    result, data, first_line = common.begin(src, start_offset, options, count_lines=False)
+    result, data, first_line = reading.begin(src, start_offset, options, count_lines=False)
     if not first_line:  # a binary file: one file-level problem, nothing to read
         return result
 
-    lookup = common.cached_resolver(resolve)
+    lookup = reading.cached_resolver(resolve)
     project = project_of(src)
     parent, name = os.path.split(src)
     fallback_session = (
@@ -99,16 +99,16 @@ def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tup
     if d.type != "assistant" or m is None or m.usage is None:
         return None  # e.g. a user line whose tool result reports a sub-agent's usage
     if m.model == "<synthetic>":
-        common.skip(result, SKIP_SYNTHETIC)
+        skip(result, SKIP_SYNTHETIC)
         return None
     if d.isApiErrorMessage:
-        common.skip(result, SKIP_API_ERROR)
+        skip(result, SKIP_API_ERROR)
         return None
     if not m.id:
         keyless.append((line_no, d))
         return None
     u = m.usage
-    # common.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
+    # dedup.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
     rank = (
         (u.input_tokens or 0)
         + (u.output_tokens or 0)
@@ -151,8 +151,8 @@ def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallb
         pos = find(b'"usage"', line_end)
         try:
             d = _decode(view[start:line_end])
-        except common.DECODE_ERRORS as exc:
-            problems.append(LineProblem(src, line_no, common.decode_error(exc)))
+        except reading.DECODE_ERRORS as exc:
+            problems.append(LineProblem(src, line_no, reading.decode_error(exc)))
             continue
         got = _candidate(d, result, keyless, line_no)
         if got is None:
@@ -166,9 +166,9 @@ def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallb
             if rank > old[0]:
                 best[key] = (rank, line_no, d)
 
-    result.end_line = line_no - 1 + common.newlines(data, counted_to, len(data))
+    result.end_line = line_no - 1 + reading.newlines(data, counted_to, len(data))
     if dropped:
-        common.skip(result, SKIP_DUPLICATE, dropped)
+        skip(result, SKIP_DUPLICATE, dropped)
     rows = []
     for key, (_rank, n, d) in best.items():
         row = _row(d, key, n, src, project, fallback_session, lookup, problems)
@@ -187,8 +187,8 @@ def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, 
     def slow(start: int, end: int, line_no: int) -> tuple[str, int] | None:
         try:
             d = _decode(view[start:end])
-        except common.DECODE_ERRORS as exc:
-            problems.append(LineProblem(src, line_no, common.decode_error(exc)))
+        except reading.DECODE_ERRORS as exc:
+            problems.append(LineProblem(src, line_no, reading.decode_error(exc)))
             return None
         return _candidate(d, result, keyless, line_no)
 
@@ -201,7 +201,7 @@ def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, 
     result.end_line = first_line - 1 + newlines
     for reason, n in ((SKIP_SYNTHETIC, synthetic), (SKIP_API_ERROR, api_errors), (SKIP_DUPLICATE, dropped)):
         if n:
-            common.skip(result, reason, n)
+            skip(result, reason, n)
     return rows, keyless
 
 
@@ -223,12 +223,12 @@ def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems
     inp, rd, out = u.input_tokens or 0, u.cache_read_input_tokens or 0, u.output_tokens or 0
     ws = u.server_tool_use.web_search_requests or 0 if u.server_tool_use is not None else 0
     try:
-        ts_ms = common.iso_ms(d.timestamp)
+        ts_ms = timestamps.iso_ms(d.timestamp)
         # the OR is in [0, MAX_TOKENS] only if all six are (a negative one makes it negative)
-        if u.input_tokens is None or not 0 <= (inp | w5 | w1 | rd | out | ws) <= common.MAX_TOKENS:
+        if u.input_tokens is None or not 0 <= (inp | w5 | w1 | rd | out | ws) <= wire.MAX_TOKENS:
             # the unusual cases (bad counts, OpenAI-style fields) take the general, checking path
             rec = UsageRecord(ts_ms, m.model, lookup(m.model))
-            common.fill_usage(rec, u)
+            wire.fill_usage(rec, u)
             inp, w5, w1, rd, out, ws = (
                 rec.input_tokens,
                 rec.cache_write_5m,
