@@ -441,3 +441,26 @@ def test_the_reference_can_be_forced_from_the_environment():
     env = {**os.environ, "PLANNER_PURE_PYTHON": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_the_compiled_layout_is_the_python_one():
+    """The C scan fills rows by the column names it exposes: they must be planner.usage.rows'."""
+    from planner.usage import rows
+
+    assert claude_code._fast.RECORD_COLUMNS == rows.RECORD_COLUMNS
+
+
+def test_compiled_rows_hold_each_column_by_name_and_type(tmp_path):
+    from planner.usage import rows
+
+    p = tmp_path / "projects" / "-p" / "s.jsonl"
+    p.parent.mkdir(parents=True)
+    p.write_text(json.dumps(line(isSidechain=True)) + "\n")
+    got = claude_code.parse(p, resolve=resolve, options={"compact": True}).rows
+    assert len(got) == 1 and len(got[0]) == len(rows.RECORD)
+    for (name, types), value in zip(rows.RECORD, got[0], strict=True):
+        assert isinstance(value, types), (name, value)
+    rec = dict(zip(rows.RECORD_COLUMNS, got[0], strict=True))
+    assert rec["model"] == "CLAUDE-SONNET-4-6" and rec["cache_write_1h"] == 40 and rec["cache_read"] == 200
+    assert rec["source"] == str(p) and rec["line"] == 1 and rec["dedup_key"] == "msg_1:req_1"
+    assert rec["sidechain"] is True and rec["session"] == "s-1" and rec["fmt"] == "claude-code"

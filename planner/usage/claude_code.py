@@ -240,7 +240,9 @@ def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems
     except ValueError as exc:
         problems.append(LineProblem(src, line_no, str(exc)))
         return None
-    # UsageRecord's field order; this runs once per request of a gigabyte tree
+    # The record layout (planner.usage.rows.RECORD_COLUMNS), as a literal: this runs once per
+    # request of a gigabyte tree. The compiled scan builds the same tuple by column name, and
+    # tests/test_ccscan.py holds the two equal, row for row and column by column.
     return (
         ts_ms,
         m.model,
