@@ -21,6 +21,7 @@ from planner.catalog.cost import tidy as _tidy
 from planner.errors import PlannerError
 from planner.store import SLOT_MS, Store
 
+When = date | datetime | None  # a bound: a date in the report's zone, or an aware datetime
 BY = ("day", "week", "month", "model", "project", "session", "tier")
 DAY_MS = 86_400_000
 MTOK = Decimal(1_000_000)
@@ -106,7 +107,7 @@ def local_bounds(
     """Epoch-ms [since, until) for dates in `tz` (`until` is inclusive of its whole day)."""
     z = zone(tz)
 
-    def ms(value, end: bool) -> int | None:
+    def ms(value: date | datetime | None, end: bool) -> int | None:
         if value is None:
             return None
         if isinstance(value, datetime):
@@ -121,13 +122,13 @@ def local_bounds(
 class _Rates:
     """Per-MTok rates of (model, UTC day, tier, geo, speed, band class), from the catalog, cached."""
 
-    def __init__(self, catalog, thresholds: list[int]) -> None:
+    def __init__(self, catalog: Catalog, thresholds: list[int]) -> None:
         self.catalog = catalog
         self.thresholds = thresholds
-        self.cache: dict[tuple, tuple | None] = {}
+        self.cache: dict[tuple, Rates | None] = {}
         self.reasons: dict[str, str] = {}
 
-    def get(self, model: str, day: date, tier: str, geo: str | None, speed: str, klass: int):
+    def get(self, model: str, day: date, tier: str, geo: str | None, speed: str, klass: int) -> Rates | None:
         k = (model, day, tier, geo, speed, klass)
         try:
             return self.cache[k]
@@ -153,18 +154,24 @@ class _Rates:
             self.cache[k] = None
             return None
         b = res.breakdown
-        rates = (tuple(b[c] for c in _CATS), b["web_search"] / 1000)
+        ri, r5, r1, rr, ro = (b[c] for c in _CATS)
+        rates: Rates = ((ri, r5, r1, rr, ro), b["web_search"] / 1000)
         self.cache[k] = rates
         return rates
 
 
-def _cost(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
+Count = int | Decimal  # token counts; what-if splits them by a Decimal share
+# Per-MTok rates of (input, cw5, cw1h, cread, output), and the price of one web search.
+Rates = tuple[tuple[Decimal, Decimal, Decimal, Decimal, Decimal], Decimal]
+
+
+def _cost(rates: Rates, inp: Count, cw5: Count, cw1h: Count, cread: Count, out: Count, web: Count) -> Decimal:
     """Exact USD of summed tokens at `_Rates.get` rates."""
     (ri, r5, r1, rr, ro), rweb = rates
     return (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + out * ro) / MTOK + web * rweb
 
 
-def _uncached(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
+def _uncached(rates: Rates, inp: Count, cw5: Count, cw1h: Count, cread: Count, out: Count, web: Count) -> Decimal:
     """The same tokens with caching off: every prompt token at the (band's, modified) input rate."""
     return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
@@ -173,8 +180,8 @@ def summarize(
     store: Store,
     catalog: Catalog,
     *,
-    since=None,
-    until=None,
+    since: When = None,
+    until: When = None,
     tz: str = "UTC",
     by: str = "day",
     model: str | None = None,
@@ -190,10 +197,8 @@ def summarize(
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
     time_key = by in ("day", "week", "month", "day+model")
-    if not time_key or z is UTC:
-        slot = DAY_MS
-    else:
-        slot = SLOT_MS  # every zone's offset is a multiple of 15 minutes
+    # every zone's offset is a multiple of 15 minutes: slots are summed in other zones' days
+    slot = DAY_MS if not time_key or z is UTC else SLOT_MS
     wanted: list[int] | None = None
     dims = store.dims()
     if model:
@@ -269,7 +274,7 @@ def summarize(
     return Ledger(rows, totals, sorted(unpriced), by=by, tz=tz, warnings=warnings)
 
 
-def _time_label(start_ms: int, z, by: str) -> str:
+def _time_label(start_ms: int, z: ZoneInfo | timezone, by: str) -> str:
     local = datetime.fromtimestamp(start_ms / 1000, tz=z).date()
     if by in ("day", "day+model"):
         return local.isoformat()
@@ -280,7 +285,7 @@ def _time_label(start_ms: int, z, by: str) -> str:
 
 
 def daily_spend(
-    store: Store, catalog: Catalog, *, since=None, until=None, tz: str = "UTC"
+    store: Store, catalog: Catalog, *, since: When = None, until: When = None, tz: str = "UTC"
 ) -> list[tuple[date, Decimal]]:
     """(local day, cost) for every day with priced usage, oldest first."""
     ledger = summarize(store, catalog, since=since, until=until, tz=tz, by="day")
@@ -308,7 +313,8 @@ class ReconcileRow:
         if self.computed_usd is None:
             return "not imported or unpriced"
         # Anthropic rounds each line item to 1/100 cent: within that, the two agree.
-        return "match" if abs(self.difference_usd) <= Decimal("0.00005") * max(self.billed_items, 1) else "differs"
+        difference = self.computed_usd - self.billed_usd
+        return "match" if abs(difference) <= Decimal("0.00005") * max(self.billed_items, 1) else "differs"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -322,7 +328,7 @@ class ReconcileRow:
         }
 
 
-def reconcile(store: Store, catalog: Catalog, *, since=None, until=None) -> list[ReconcileRow]:
+def reconcile(store: Store, catalog: Catalog, *, since: When = None, until: When = None) -> list[ReconcileRow]:
     """Computed cost against billed cost (Admin API cost reports) per UTC day and model."""
     since_ms, until_ms = local_bounds(since, until, "UTC")
     billed: dict[tuple[str, str], Decimal] = {}
@@ -366,8 +372,8 @@ def what_if(
     store: Store,
     catalog: Catalog,
     *,
-    since=None,
-    until=None,
+    since: When = None,
+    until: When = None,
     tz: str = "UTC",
     batch_share: Decimal | None = None,
     cache_hit_rate: Decimal | None = None,
@@ -388,13 +394,15 @@ def what_if(
     out: dict[str, list[Decimal]] = {}
 
     for s, dim, klass, _k, _req, inp, cw5, cw1h, cread, outp, web in sums:
-        raw, mid, tier, geo, speed = dims[dim]
+        _raw, mid, tier, geo, speed = dims[dim]
         day = date(1970, 1, 1) + timedelta(days=s)
-        r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None
+        if mid is None:
+            continue  # an unknown model: named by summarize, left out here
+        r = rates.get(mid, day, tier, geo, speed, klass)
         if r is None:
             continue
         actual = _cost(r, inp, cw5, cw1h, cread, outp, web)
-        counts = (inp, cw5, cw1h, cread, outp, web)
+        counts: tuple[Count, Count, Count, Count, Count, Count] = (inp, cw5, cw1h, cread, outp, web)
         if cache_hit_rate is not None:
             cacheable = cw5 + cw1h + cread
             reads = cacheable * cache_hit_rate

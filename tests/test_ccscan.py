@@ -326,9 +326,9 @@ def test_each_decision_matches_the_reference(case, tmp_path, monkeypatch):
     p = tmp_path / "projects" / "-p" / "s.jsonl"
     p.parent.mkdir(parents=True)
     p.write_bytes(f"{before}\n{text}\n{after}\n".encode("utf-8", "surrogateescape"))
-    rows, problems, skipped, end_line, _ = assert_same(p, monkeypatch)
+    rows, _problems, _skipped, end_line, _ = assert_same(p, monkeypatch)
     assert end_line == 3
-    assert [r[18] for r in rows][0] == 1  # the neighbours are never lost
+    assert rows[0][18] == 1  # the neighbours are never lost
     assert "msg_z:req_z" in [r[19] for r in rows]
 
 
@@ -401,7 +401,7 @@ def test_randomly_damaged_lines_match_the_reference(tmp_path, monkeypatch):
     p = tmp_path / "projects" / "-p" / "s.jsonl"
     p.parent.mkdir(parents=True)
     checked = 0
-    for round_ in range(150):
+    for _round in range(150):
         lines = []
         for raw in rnd.sample(good, 40):
             b = bytearray(raw)

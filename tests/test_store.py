@@ -515,7 +515,7 @@ def test_a_wrong_forced_format_keeps_the_files_earlier_records(tmp_path, store):
 
 def test_report_of_a_model_never_imported_says_so(tmp_path, store):
     import_paths(store, [write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
-    with pytest.raises(PlannerError, match="no imported usage of 'claude-opus-4-8'.*claude-sonnet-4-6"):
+    with pytest.raises(PlannerError, match=r"no imported usage of 'claude-opus-4-8'.*claude-sonnet-4-6"):
         ledger.summarize(store, CATALOG, model="claude-opus-4-8")
 
 

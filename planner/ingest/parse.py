@@ -297,8 +297,10 @@ def parse(task: Task) -> Parsed:
     options["compact"] = True  # rows as tuples where the parser can (ParseResult.rows)
     if task.start_offset:
         options["start_line"] = task.start_line
+    fmt = out.fmt
+    assert fmt is not None, "planned with a format, or detected above"
     try:
-        result: ParseResult = FORMATS[out.fmt].parse(
+        result: ParseResult = FORMATS[fmt].parse(
             task.path, start_offset=task.start_offset, resolve=_RESOLVE, options=options
         )
     except (SourceVanished, FileNotFoundError) as exc:

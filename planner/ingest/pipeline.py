@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,9 +154,11 @@ def _parsed(
     def lost(task: Task, why: str) -> Parsed:
         return Parsed(task, task.fmt, error=f"{task.path}: not read ({why})")
 
-    results = ordered_map(parse, todo, n, lost=lost, chunk=max(1, min(8, len(todo) // (n * 16))), init=mark_worker)
+    results: Generator[Parsed, None, None] = ordered_map(
+        parse, todo, n, lost=lost, chunk=max(1, min(8, len(todo) // (n * 16))), init=mark_worker
+    )
 
-    def gen() -> Iterator[Parsed]:
+    def gen() -> Generator[Parsed, None, None]:
         try:
             for task, parsed in zip(todo, results, strict=False):
                 parsed.task = task

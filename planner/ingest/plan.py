@@ -101,7 +101,7 @@ def plan(
                 continue
             found, why = detect.classify(first, spath, fmt)
             if found is None:
-                skipped.append(FileResult(spath, None, "skipped", reason=why))
+                skipped.append(FileResult(spath, None, "skipped", reason=why or "not a recognised usage log"))
                 continue
             start_offset = start_line = 0
             if since_ms is None and found not in WHOLE_DOCUMENTS and prev[0] == found:

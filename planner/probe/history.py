@@ -141,7 +141,7 @@ def latest_live_limits(store_or_conn: StoreLike, max_age_s: float = 3600, *, now
     out: dict[str, dict] = {}
     for r in rows:
         row = _row(r)
-        if row.group in out:
+        if row.group is None or row.group in out:  # (the query asks for grp IS NOT NULL)
             continue
         values = live_limits(row)
         if any(v is not None for v in values.values()):

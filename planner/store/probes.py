@@ -56,7 +56,8 @@ def select(
 ) -> list[tuple]:
     """Stored snapshots (id, then SNAPSHOT_COLUMNS), newest first; optionally one group's, one
     endpoint's, since a time."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[str | int] = []
     if group is not None:
         where.append("grp = ?")
         args.append(group)

@@ -119,7 +119,7 @@ class UsageReads:
             k = (m, names[dim], bucket)
             row = out.get(k)
             if row is None:
-                out[k] = MinuteRow(m, k[1], *sums, bucket)
+                out[k] = MinuteRow(m, k[1], sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], bucket)
             else:  # several dims of one model (geo, speed, tier) in one minute: one row per model
                 row.requests += sums[0]
                 row.input_tokens += sums[1]

@@ -16,6 +16,7 @@ import msgspec
 
 from planner.usage import dedup, reading, wire
 from planner.usage.messages_api import default_ts_ms
+from planner.usage.reading import Resolver
 from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "batch"
@@ -36,13 +37,17 @@ class Line(msgspec.Struct):
 _decode = msgspec.json.Decoder(Line).decode
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     path = Path(path)
     src = str(path)
     result, data, first_line = reading.begin(path, start_offset, options)
-    ts_ms = default_ts_ms(options)
-    from_mtime = ts_ms is None
-    if from_mtime:
+    given_ms = default_ts_ms(options)
+    from_mtime = given_ms is None
+    if given_ms is not None:
+        ts_ms = given_ms
+    else:
         try:
             ts_ms = os.stat(path).st_mtime_ns // 1_000_000
         except FileNotFoundError:

@@ -11,13 +11,15 @@ are not reported; they carry nothing billable.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import msgspec
 
 from planner.usage import reading, timestamps, wire
+from planner.usage.reading import Resolver
 from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "claude-code"
@@ -38,6 +40,7 @@ class Line(msgspec.Struct, gc=False):
 
 
 _decode = msgspec.json.Decoder(Line).decode
+_fast: ModuleType | None
 try:  # the compiled scanner (see _ccscan.c); the reference below is used without it
     from planner.usage import _ccscan as _fast
 except ImportError:  # not built (no C compiler at install): same results, about 3x the time
@@ -45,6 +48,7 @@ except ImportError:  # not built (no C compiler at install): same results, about
 if os.environ.get("PLANNER_PURE_PYTHON"):
     _fast = None
 _RANK_LIMIT = 1 << 63
+Lookup = Callable[[str], str | None]
 _SIDECHAIN = 1 << 62  # ranks a sidechain copy below any main copy (token totals stay far below it)
 
 
@@ -62,7 +66,9 @@ def project_of(path: Path | str) -> str | None:
     return None
 
 
-def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     src = str(path)  # string path operations: this runs for each of ten thousand files
     result, data, first_line = reading.begin(src, start_offset, options, count_lines=False)
     if not first_line:  # a binary file: one file-level problem, nothing to read
@@ -92,7 +98,7 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
     return result
 
 
-def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tuple[str, int] | None:
+def _candidate(d: Line, result: ParseResult, keyless: list[tuple[int, Line]], line_no: int) -> tuple[str, int] | None:
     """A decoded line's dedup key and rank if it is a billed request with a message.id; else None
     (not a request, skipped and counted, or kept in `keyless` to be stored as it is)."""
     m = d.message
@@ -120,7 +126,15 @@ def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tup
     return (f"{m.id}:{d.requestId}" if d.requestId else m.id), rank
 
 
-def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallback_session, lookup):
+def _scan(
+    data: bytes,
+    first_line: int,
+    result: ParseResult,
+    src: str,
+    project: str | None,
+    fallback_session: str,
+    lookup: Lookup,
+) -> tuple[list[tuple], list[tuple[int, Line]]]:
     """The reference scan: (rows of the best copy of each request, keyless lines)."""
     # Streaming snapshots repeat most requests, so duplicates are collapsed on the decoded lines
     # (cheap) and only the winners are turned into records (timestamps, checks: the costly part).
@@ -177,7 +191,15 @@ def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallb
     return rows, keyless
 
 
-def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, fallback_session, lookup):
+def _scan_fast(
+    data: bytes,
+    first_line: int,
+    result: ParseResult,
+    src: str,
+    project: str | None,
+    fallback_session: str,
+    lookup: Lookup,
+) -> tuple[list[tuple], list[tuple[int, Line]]]:
     """The same scan by the compiled `_ccscan`, which hands every line it is unsure of, and every
     row that needs checking, to the reference code here (`slow`, `finish`)."""
     keyless: list[tuple[int, Line]] = []
@@ -195,6 +217,7 @@ def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, 
     def finish(start: int, end: int, line_no: int, key: str) -> tuple | None:
         return _row(_decode(view[start:end]), key, line_no, src, project, fallback_session, lookup, problems)
 
+    assert _fast is not None
     rows, newlines, synthetic, api_errors, dropped = _fast.scan(
         view, first_line, slow, finish, lookup, src, project, fallback_session
     )
@@ -205,9 +228,19 @@ def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, 
     return rows, keyless
 
 
-def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems) -> tuple | None:
-    """A winning line as a UsageRecord's fields (a tuple: see ParseResult.rows), or None if bad."""
+def _row(
+    d: Line,
+    key: str | None,
+    line_no: int,
+    src: str,
+    project: str | None,
+    fallback_session: str,
+    lookup: Lookup,
+    problems: list[LineProblem],
+) -> tuple | None:
+    """A winning line as a record tuple (see ParseResult.rows), or None if bad."""
     m = d.message
+    assert m is not None and m.usage is not None, "only lines with a message and usage are rows (_candidate)"
     if not d.timestamp:
         problems.append(LineProblem(src, line_no, "no timestamp"))
         return None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.usage import reading, reports
+from planner.usage.reading import Resolver
 from planner.usage.records import BilledCost, LineProblem, ParseResult
 
 
@@ -29,7 +30,9 @@ def cents_to_dollars(amount: object) -> str:
     return str(d.scaleb(-2))
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     path = Path(path)
     src = str(path)
     result = ParseResult()

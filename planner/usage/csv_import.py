@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.usage import dedup, reading, timestamps, wire
+from planner.usage.reading import Resolver
 from planner.usage.records import BilledCost, LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "csv"
@@ -113,7 +114,9 @@ def _dollars(value: str) -> str:
     return str(d)
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     # A CSV is read whole (its header defines every row); dedup keys make a re-read harmless.
     path = Path(path)
     src = str(path)
@@ -187,7 +190,6 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 ts_ms=ts_ms,
                 model_raw=model_raw,
                 model=lookup(model_raw),
-                **counts,
                 requests=requests if requests is not None else (0 if date_only else 1),
                 kind="bucket" if date_only else "request",
                 bucket_seconds=86400 if date_only else 0,
@@ -207,6 +209,8 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 if date_only
                 else None,
             )
+            for name, value in counts.items():  # token counts, by their UsageRecord field names
+                setattr(rec, name, value)
         except ValueError as exc:
             result.problems.append(LineProblem(src, line_no, str(exc)))
             continue

@@ -194,5 +194,5 @@ def discover(paths: Sequence[Path], fmt: str | None = None) -> Discovery:
             if found:
                 out.files.append((path, found))
             else:
-                out.skipped.append((path, why))
+                out.skipped.append((path, why or "not a recognised usage log"))
     return out

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from planner.usage import dedup, reading, timestamps, wire
+from planner.usage.reading import Resolver
 from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "messages"
@@ -52,7 +53,9 @@ def default_ts_ms(options: Mapping[str, Any]) -> int | None:
     return timestamps.to_ms(v)
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     path = Path(path)
     src = str(path)
     result, data, first_line = reading.begin(path, start_offset, options)

@@ -4,7 +4,7 @@ JSON decode errors worded for people; the catalog lookup memoised per file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def is_binary(head: bytes) -> bool:
     return b"\x00" in head[:BINARY_PROBE]
 
 
-def read_from(path: Path, start_offset: int) -> bytes:
+def read_from(path: Path | str, start_offset: int) -> bytes:
     """The bytes from start_offset to the end; a vanished file raises SourceVanished."""
     try:
         with open(path, "rb") as f:
@@ -39,15 +39,15 @@ def read_from(path: Path, start_offset: int) -> bytes:
         raise SourceVanished(f"{path}: file vanished while reading ({exc.strerror})") from None
 
 
-def binary_result(path: Path, start_offset: int) -> ParseResult:
+def binary_result(path: Path | str, start_offset: int) -> ParseResult:
     r = ParseResult(end_offset=start_offset, end_line=0)
     r.problems.append(LineProblem(str(path), 0, "binary file (NUL bytes in the first 8 KiB): not a usage log"))
     return r
 
 
-def lines_before(path: Path, start_offset: int, options: dict | object) -> int:
+def lines_before(path: Path | str, start_offset: int, options: Mapping[str, Any]) -> int:
     """Lines before start_offset: from options["start_line"] (the store remembers it), else counted."""
-    given = getattr(options, "get", lambda _k: None)("start_line")
+    given = options.get("start_line")
     if given is not None or not start_offset:
         return int(given or 0)
     n = 0
@@ -62,7 +62,7 @@ def lines_before(path: Path, start_offset: int, options: dict | object) -> int:
     return n
 
 
-def complete_part(data: bytes, path: Path, result: ParseResult, first_line: int) -> bytes:
+def complete_part(data: bytes, path: Path | str, result: ParseResult, first_line: int) -> bytes:
     """The complete lines of data; a trailing partial line is left for the next read and noted."""
     cut = data.rfind(b"\n") + 1
     if cut < len(data) and data[cut:].strip():
@@ -107,7 +107,7 @@ def cached_resolver(resolve: Resolver | None) -> Callable[[str], str | None]:
     return lookup
 
 
-def file_size(path: Path) -> int:
+def file_size(path: Path | str) -> int:
     try:
         return os.stat(path).st_size
     except FileNotFoundError:
@@ -117,7 +117,9 @@ def file_size(path: Path) -> int:
 DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 
 
-def begin(path: Path | str, start_offset: int, options, *, count_lines: bool = True) -> tuple[ParseResult, bytes, int]:
+def begin(
+    path: Path | str, start_offset: int, options: Mapping[str, Any], *, count_lines: bool = True
+) -> tuple[ParseResult, bytes, int]:
     """Start a line-based parse: (result, the complete lines from start_offset, first line number).
 
     A binary file gives a result holding one file-level problem and no lines to read. With

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.usage import dedup, reading, reports, timestamps
+from planner.usage.reading import Resolver
 from planner.usage.records import LineProblem, ParseResult, UsageRecord
 
 FORMAT = "usage-report"
@@ -19,7 +20,9 @@ SKIP_DUPLICATE = "repeated bucket (same start and dimensions; kept the largest)"
 DIMENSIONS = ("model", "service_tier", "context_window", "workspace_id", "api_key_id", "inference_geo", "speed")
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     # A report is one JSON document: always read whole (start_offset is ignored; dedup keys make
     # a re-read harmless).
     path = Path(path)
