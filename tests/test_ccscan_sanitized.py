@@ -15,7 +15,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from test_ccscan import CASES, line
+from ccscan_cases import CASES, line
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "planner" / "usage" / "_ccscan.c"

@@ -96,38 +96,39 @@ class Parsed:
 # --- records -> stored rows ----------------------------------------------------------------------
 
 _FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(UsageRecord)))  # a record, as a tuple
-# The record fields a stored row is made of, picked by name (in this order: see row_of).
-_PICK = operator.itemgetter(
-    *map(
-        RECORD_COLUMNS.index,
-        (
-            "ts_ms",
-            "model_raw",
-            "model",
-            "input_tokens",
-            "cache_write_5m",
-            "cache_write_1h",
-            "cache_read",
-            "output_tokens",
-            "web_search_requests",
-            "requests",
-            "service_tier",
-            "geo",
-            "speed",
-            "project",
-            "session",
-            "workspace",
-            "api_key_id",
-            "source",
-            "line",
-            "dedup_key",
-            "sidechain",
-            "kind",
-            "bucket_seconds",
-            "context_window",
-        ),
-    )
+# row_of unpacks a record tuple in the layout's order, into variables named as its columns (a
+# plain unpack: this runs once per request of a gigabyte tree, and an itemgetter by name cost a
+# third more). A layout change that this does not follow fails here, at import, and
+# tests/test_store_layout.py checks each stored column by name.
+_UNPACKED = (
+    "ts_ms",
+    "model_raw",
+    "model",
+    "input_tokens",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_read",
+    "output_tokens",
+    "web_search_requests",
+    "requests",
+    "service_tier",
+    "geo",
+    "speed",
+    "project",
+    "session",
+    "workspace",
+    "api_key_id",
+    "source",
+    "line",
+    "dedup_key",
+    "sidechain",
+    "kind",
+    "bucket_seconds",
+    "fmt",
+    "context_window",
 )
+if _UNPACKED != RECORD_COLUMNS:
+    raise ImportError("planner.ingest.parse.row_of does not follow planner.usage.rows.RECORD_COLUMNS")
 
 
 def row_of(t: tuple, source_id: int, dims: dict[DimKey, int]) -> tuple:
@@ -137,33 +138,34 @@ def row_of(t: tuple, source_id: int, dims: dict[DimKey, int]) -> tuple:
         ts_ms,
         model_raw,
         model,
-        inp,
-        w5,
-        w1,
-        rd,
-        out,
-        web,
+        input_tokens,
+        cache_write_5m,
+        cache_write_1h,
+        cache_read,
+        output_tokens,
+        web_search_requests,
         requests,
-        tier,
+        service_tier,
         geo,
         speed,
         project,
         session,
         workspace,
-        api_key,
-        src,
+        api_key_id,
+        source,
         line,
         dedup_key,
         sidechain,
         kind,
-        bucket_s,
+        bucket_seconds,
+        _fmt,
         context_window,
-    ) = _PICK(t)
-    d = (model_raw, model, tier, geo, speed)
+    ) = t
+    d = (model_raw, model, service_tier, geo, speed)
     dim = dims.get(d)
     if dim is None:
         dim = dims[d] = dim_of(*d)
-    key = key64(dedup_key if dedup_key is not None else f"line:{src}:{line}")
+    key = key64(dedup_key if dedup_key is not None else f"line:{source}:{line}")
     if kind == "bucket":
         ptok = 0
         if context_window and not context_window.startswith("0-"):
@@ -171,19 +173,19 @@ def row_of(t: tuple, source_id: int, dims: dict[DimKey, int]) -> tuple:
             low = context_window.split("-", 1)[0].lower().replace("k", "000").replace("m", "000000")
             ptok = int(low) + 1 if low.isdigit() else 0
     else:
-        ptok = inp + w5 + w1 + rd
-        if requests == 1 and workspace is None and api_key is None:
+        ptok = input_tokens + cache_write_5m + cache_write_1h + cache_read
+        if requests == 1 and workspace is None and api_key_id is None:
             # SHORT_COLUMNS: key ts_ms dim input cw5 cw1h cread output web ptok project session source_id line main
             return (
                 key,
                 ts_ms,
                 dim,
-                inp,
-                w5,
-                w1,
-                rd,
-                out,
-                web,
+                input_tokens,
+                cache_write_5m,
+                cache_write_1h,
+                cache_read,
+                output_tokens,
+                web_search_requests,
                 ptok,
                 project,
                 session,
@@ -191,29 +193,29 @@ def row_of(t: tuple, source_id: int, dims: dict[DimKey, int]) -> tuple:
                 line,
                 0 if sidechain else 1,
             )
-        bucket_s = 0
+        bucket_seconds = 0
     # USAGE_COLUMNS: key ts_ms dim input cw5 cw1h cread output web requests ptok project session workspace
     # api_key source_id line main bucket_s
     return (
         key,
         ts_ms,
         dim,
-        inp,
-        w5,
-        w1,
-        rd,
-        out,
-        web,
+        input_tokens,
+        cache_write_5m,
+        cache_write_1h,
+        cache_read,
+        output_tokens,
+        web_search_requests,
         requests,
         ptok,
         project,
         session,
         workspace,
-        api_key,
+        api_key_id,
         source_id,
         line,
         0 if sidechain else 1,
-        bucket_s,
+        bucket_seconds,
     )
 
 
