@@ -15,11 +15,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from planner.catalog import Catalog
 from planner.catalog.cost import CATEGORIES
 from planner.catalog.cost import tidy as _tidy
 from planner.errors import PlannerError
-from planner.store import SLOT_MS, band_sql, span_sql
+from planner.store import SLOT_MS, Store
 
+When = date | datetime | None  # a bound: a date in the report's zone, or an aware datetime
 BY = ("day", "week", "month", "model", "project", "session", "tier")
 DAY_MS = 86_400_000
 MTOK = Decimal(1_000_000)
@@ -105,7 +107,7 @@ def local_bounds(
     """Epoch-ms [since, until) for dates in `tz` (`until` is inclusive of its whole day)."""
     z = zone(tz)
 
-    def ms(value, end: bool) -> int | None:
+    def ms(value: date | datetime | None, end: bool) -> int | None:
         if value is None:
             return None
         if isinstance(value, datetime):
@@ -120,13 +122,13 @@ def local_bounds(
 class _Rates:
     """Per-MTok rates of (model, UTC day, tier, geo, speed, band class), from the catalog, cached."""
 
-    def __init__(self, catalog, thresholds: list[int]) -> None:
+    def __init__(self, catalog: Catalog, thresholds: list[int]) -> None:
         self.catalog = catalog
         self.thresholds = thresholds
-        self.cache: dict[tuple, tuple | None] = {}
+        self.cache: dict[tuple, Rates | None] = {}
         self.reasons: dict[str, str] = {}
 
-    def get(self, model: str, day: date, tier: str, geo: str | None, speed: str, klass: int):
+    def get(self, model: str, day: date, tier: str, geo: str | None, speed: str, klass: int) -> Rates | None:
         k = (model, day, tier, geo, speed, klass)
         try:
             return self.cache[k]
@@ -152,68 +154,37 @@ class _Rates:
             self.cache[k] = None
             return None
         b = res.breakdown
-        rates = (tuple(b[c] for c in _CATS), b["web_search"] / 1000)
+        ri, r5, r1, rr, ro = (b[c] for c in _CATS)
+        rates: Rates = ((ri, r5, r1, rr, ro), b["web_search"] / 1000)
         self.cache[k] = rates
         return rates
 
 
-def _cost(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
+Count = int | Decimal  # token counts; what-if splits them by a Decimal share
+# Per-MTok rates of (input, cw5, cw1h, cread, output), and the price of one web search.
+Rates = tuple[tuple[Decimal, Decimal, Decimal, Decimal, Decimal], Decimal]
+
+
+def _cost(rates: Rates, inp: Count, cw5: Count, cw1h: Count, cread: Count, out: Count, web: Count) -> Decimal:
     """Exact USD of summed tokens at `_Rates.get` rates."""
     (ri, r5, r1, rr, ro), rweb = rates
     return (inp * ri + cw5 * r5 + cw1h * r1 + cread * rr + out * ro) / MTOK + web * rweb
 
 
-def _uncached(rates, inp, cw5, cw1h, cread, out, web) -> Decimal:
+def _uncached(rates: Rates, inp: Count, cw5: Count, cw1h: Count, cread: Count, out: Count, web: Count) -> Decimal:
     """The same tokens with caching off: every prompt token at the (band's, modified) input rate."""
     return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
 
-def _sums_sql(
-    store,
-    thresholds: list[int],
-    slot_ms: int,
-    since_ms: int | None,
-    until_ms: int | None,
-    key_sql: str | None = None,
-    where: list[str] = (),
-) -> tuple[str, list]:
-    """SQL for (s, dim, c, k, requests, input, cw5, cw1h, cread, output, web) per `slot_ms` time
-    bucket s, price dimension, band class c and key k: from the 15-minute slots the importer keeps
-    when they hold these bands, the bounds fall on their grid and no row key (project, session)
-    is asked for; else from the rows. Both give the same sums (tests check it)."""
-    sums = "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web)"
-    on_grid = slot_ms % SLOT_MS == 0 and all(b is None or b % SLOT_MS == 0 for b in (since_ms, until_ms))
-    conds = list(where)
-    if key_sql is None and on_grid and store.slots_for(thresholds):
-        args = []
-        for bound, op in ((since_ms, ">="), (until_ms, "<")):
-            if bound is not None:
-                conds.append(f"slot {op} ?")
-                args.append(bound // SLOT_MS)
-        table, s_sql, c_sql = "slots", f"slot / {slot_ms // SLOT_MS}", "band"
-    else:
-        bounds, args = span_sql(since_ms, until_ms)
-        if bounds:
-            conds.insert(0, bounds.removeprefix(" AND "))
-        table, s_sql, c_sql = "usage", f"ts_ms / {slot_ms}", band_sql(thresholds)
-    sql = (
-        f"SELECT {s_sql} AS s, dim, {c_sql} AS c, {key_sql or repr('')} AS k, {sums} FROM {table} "
-        + (("WHERE " + " AND ".join(conds) + " ") if conds else "")
-        + "GROUP BY s, dim, c"
-        + (", k" if key_sql else "")
-    )
-    return sql, args
-
-
-# Keys not carried by the dims row (model and tier come from it, in Python).
-_KEY_SQL = {
-    "project": "coalesce(project, workspace, '(none)')",
-    "session": "coalesce(session, '(none)')",
-}
-
-
 def summarize(
-    store, catalog, *, since=None, until=None, tz: str = "UTC", by: str = "day", model: str | None = None
+    store: Store,
+    catalog: Catalog,
+    *,
+    since: When = None,
+    until: When = None,
+    tz: str = "UTC",
+    by: str = "day",
+    model: str | None = None,
 ) -> Ledger:
     """Tokens, requests, cost and cache savings per `by` group, and the totals.
 
@@ -226,11 +197,9 @@ def summarize(
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
     time_key = by in ("day", "week", "month", "day+model")
-    if not time_key or z is UTC:
-        slot = DAY_MS
-    else:
-        slot = SLOT_MS  # every zone's offset is a multiple of 15 minutes
-    where = []
+    # every zone's offset is a multiple of 15 minutes: slots are summed in other zones' days
+    slot = DAY_MS if not time_key or z is UTC else SLOT_MS
+    wanted: list[int] | None = None
     dims = store.dims()
     if model:
         m = catalog.resolve(model)
@@ -240,13 +209,14 @@ def summarize(
             raise PlannerError(
                 f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else "")
             )
-        where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
-    sql, args = _sums_sql(store, thresholds, slot, since_ms, until_ms, _KEY_SQL.get(by), where)
+    sums = store.usage_sums(
+        thresholds, slot, since_ms, until_ms, key=by if by in ("project", "session") else None, dims=wanted
+    )
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
     label_cache: dict[int, str] = {}
-    for s, dim, klass, k, req, inp, cw5, cw1h, cread, out, web in store.conn.execute(sql, args):
+    for s, dim, klass, k, req, inp, cw5, cw1h, cread, out, web in sums:
         raw, mid, tier, geo, speed = dims[dim]
         if by in ("model", "day+model"):
             k = mid or raw
@@ -304,7 +274,7 @@ def summarize(
     return Ledger(rows, totals, sorted(unpriced), by=by, tz=tz, warnings=warnings)
 
 
-def _time_label(start_ms: int, z, by: str) -> str:
+def _time_label(start_ms: int, z: ZoneInfo | timezone, by: str) -> str:
     local = datetime.fromtimestamp(start_ms / 1000, tz=z).date()
     if by in ("day", "day+model"):
         return local.isoformat()
@@ -314,7 +284,9 @@ def _time_label(start_ms: int, z, by: str) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def daily_spend(store, catalog, *, since=None, until=None, tz: str = "UTC") -> list[tuple[date, Decimal]]:
+def daily_spend(
+    store: Store, catalog: Catalog, *, since: When = None, until: When = None, tz: str = "UTC"
+) -> list[tuple[date, Decimal]]:
     """(local day, cost) for every day with priced usage, oldest first."""
     ledger = summarize(store, catalog, since=since, until=until, tz=tz, by="day")
     return [(date.fromisoformat(r.key), r.cost_usd) for r in ledger.rows]
@@ -341,7 +313,8 @@ class ReconcileRow:
         if self.computed_usd is None:
             return "not imported or unpriced"
         # Anthropic rounds each line item to 1/100 cent: within that, the two agree.
-        return "match" if abs(self.difference_usd) <= Decimal("0.00005") * max(self.billed_items, 1) else "differs"
+        difference = self.computed_usd - self.billed_usd
+        return "match" if abs(difference) <= Decimal("0.00005") * max(self.billed_items, 1) else "differs"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -355,7 +328,7 @@ class ReconcileRow:
         }
 
 
-def reconcile(store, catalog, *, since=None, until=None) -> list[ReconcileRow]:
+def reconcile(store: Store, catalog: Catalog, *, since: When = None, until: When = None) -> list[ReconcileRow]:
     """Computed cost against billed cost (Admin API cost reports) per UTC day and model."""
     since_ms, until_ms = local_bounds(since, until, "UTC")
     billed: dict[tuple[str, str], Decimal] = {}
@@ -396,11 +369,11 @@ class WhatIfRow:
 
 
 def what_if(
-    store,
-    catalog,
+    store: Store,
+    catalog: Catalog,
     *,
-    since=None,
-    until=None,
+    since: When = None,
+    until: When = None,
     tz: str = "UTC",
     batch_share: Decimal | None = None,
     cache_hit_rate: Decimal | None = None,
@@ -415,19 +388,21 @@ def what_if(
             raise PlannerError(f"{name} must be between 0 and 1 (got {v})")
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
-    sql, args = _sums_sql(store, thresholds, DAY_MS, since_ms, until_ms)
+    sums = store.usage_sums(thresholds, DAY_MS, since_ms, until_ms)
     dims = store.dims()
     rates = _Rates(catalog, thresholds)
     out: dict[str, list[Decimal]] = {}
 
-    for s, dim, klass, _k, _req, inp, cw5, cw1h, cread, outp, web in store.conn.execute(sql, args):
-        raw, mid, tier, geo, speed = dims[dim]
+    for s, dim, klass, _k, _req, inp, cw5, cw1h, cread, outp, web in sums:
+        _raw, mid, tier, geo, speed = dims[dim]
         day = date(1970, 1, 1) + timedelta(days=s)
-        r = rates.get(mid, day, tier, geo, speed, klass) if mid is not None else None
+        if mid is None:
+            continue  # an unknown model: named by summarize, left out here
+        r = rates.get(mid, day, tier, geo, speed, klass)
         if r is None:
             continue
         actual = _cost(r, inp, cw5, cw1h, cread, outp, web)
-        counts = (inp, cw5, cw1h, cread, outp, web)
+        counts: tuple[Count, Count, Count, Count, Count, Count] = (inp, cw5, cw1h, cread, outp, web)
         if cache_hit_rate is not None:
             cacheable = cw5 + cw1h + cread
             reads = cacheable * cache_hit_rate

@@ -1,4 +1,4 @@
-"""planner.forkmap.ordered_map: the importer's parse workers (forked processes, ordered results)."""
+"""planner.ingest.forkmap.ordered_map: the importer's parse workers (forked processes, ordered results)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from planner.forkmap import ordered_map
+from planner.ingest.forkmap import ordered_map
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
 

@@ -11,7 +11,9 @@ import pytest
 
 from planner import ledger
 from planner.catalog import load_catalog
+from planner.ingest import import_paths
 from planner.store import SLOT_MS, Store, band_sql
+from planner.store.writer import ImportWriter
 
 CATALOG = load_catalog()
 BANDS = CATALOG.band_thresholds()
@@ -83,37 +85,37 @@ def test_slots_follow_new_appended_replaced_and_reread_files(tmp_path, store):
     proj = tmp_path / "projects" / "p"
     # prompts over and under the 200K band, several slots and days
     a = write(proj / "a.jsonl", [line(i, read=250_000 if i % 4 == 0 else 0) for i in range(40)])
-    store.import_paths([a], catalog=CATALOG)
+    import_paths(store, [a], catalog=CATALOG)
     check(store)
     with open(a, "a") as f:  # appended: only the new rows are added to their slots
         f.write("".join(line(i) + "\n" for i in range(40, 60)))
-    assert store.import_paths([a], catalog=CATALOG).new == 20
+    assert import_paths(store, [a], catalog=CATALOG).new == 20
     check(store)
     b = write(proj / "b.jsonl", [line(5, mid=5, out=9_999, read=250_000)])  # a larger copy of a stored request
-    assert store.import_paths([b], catalog=CATALOG).replaced == 1
+    assert import_paths(store, [b], catalog=CATALOG).replaced == 1
     check(store)
     write(a, [line(i) for i in range(10)])  # shrunk: read again whole, its old rows deleted
-    assert store.import_paths([a], catalog=CATALOG).files[0].status == "reread"
+    assert import_paths(store, [a], catalog=CATALOG).files[0].status == "reread"
     check(store)
-    assert store.import_paths([a, b], catalog=CATALOG).new == 0  # nothing changed
+    assert import_paths(store, [a, b], catalog=CATALOG).new == 0  # nothing changed
     check(store)
 
 
 def test_an_import_without_a_catalog_retires_the_slots_until_one_with_it(tmp_path, store):
     a = write(tmp_path / "projects/p/a.jsonl", [line(i) for i in range(10)])
-    store.import_paths([a], catalog=CATALOG)
+    import_paths(store, [a], catalog=CATALOG)
     check(store)
     write(tmp_path / "projects/p/b.jsonl", [line(i) for i in range(10, 20)])
-    store.import_paths([tmp_path / "projects/p/b.jsonl"])  # no catalog: no bands to sum with
+    import_paths(store, [tmp_path / "projects/p/b.jsonl"])  # no catalog: no bands to sum with
     assert not store.slots_for(BANDS)
-    store.import_paths([tmp_path / "projects"], catalog=CATALOG)  # nothing new, but the slots are rebuilt
+    import_paths(store, [tmp_path / "projects"], catalog=CATALOG)  # nothing new, but the slots are rebuilt
     check(store)
     assert sum(s[3] for s in slots(store)) == 20
 
 
 def test_slots_built_with_other_bands_are_not_used(tmp_path, store):
     a = write(tmp_path / "projects/p/a.jsonl", [line(i) for i in range(10)])
-    store.import_paths([a], catalog=CATALOG)
+    import_paths(store, [a], catalog=CATALOG)
     assert not store.slots_for([*BANDS, 500_000])
 
 
@@ -144,9 +146,9 @@ def test_reports_from_slots_equal_reports_from_rows(tmp_path, store, monkeypatch
             for i in range(120)
         ],
     )
-    store.import_paths([a], catalog=CATALOG)
+    import_paths(store, [a], catalog=CATALOG)
     on_rows = kw["by"] in ("project", "session")
-    sql, _ = ledger._sums_sql(store, BANDS, ledger.DAY_MS, None, None, "session" if on_rows else None)
+    sql, _ = store.usage_sums_sql(BANDS, ledger.DAY_MS, key="session" if on_rows else None)
     assert ("FROM slots" in sql) is not on_rows
     fast, slow = ledger.summarize(store, CATALOG, **kw), from_rows(store, monkeypatch, **kw)
     assert [r.to_json() for r in fast.rows] == [r.to_json() for r in slow.rows]
@@ -158,7 +160,7 @@ def test_what_if_from_slots_equals_from_rows(tmp_path, store, monkeypatch):
     from decimal import Decimal
 
     a = write(tmp_path / "projects/p/a.jsonl", [line(i, read=250_000 if i % 3 == 0 else 5000) for i in range(50)])
-    store.import_paths([a], catalog=CATALOG)
+    import_paths(store, [a], catalog=CATALOG)
     fast = ledger.what_if(store, CATALOG, batch_share=Decimal("0.5"), cache_hit_rate=Decimal("0.8"))
     with monkeypatch.context() as m:
         m.setattr(Store, "slots_for", lambda self, thresholds: False)
@@ -170,21 +172,21 @@ def test_what_if_from_slots_equals_from_rows(tmp_path, store, monkeypatch):
 def test_one_import_of_many_files_with_losing_copies(tmp_path, store, monkeypatch, workers):
     """Files whose rows all go in add their workers' sums; a file some of whose copies lose to
     stored ones has only its stored rows summed (by SQL over their ids)."""
-    monkeypatch.setattr("planner.store.POOL_MIN_BYTES", 0)
+    monkeypatch.setattr("planner.ingest.pipeline.POOL_MIN_BYTES", 0)
     proj = tmp_path / "projects" / "p"
     for n in range(12):
         lines = [line(i, read=250_000 if i % 5 == 0 else 0) for i in range(n * 30, n * 30 + 30)]
         if n % 3 == 2:  # smaller copies of requests in the file before: they lose, and are not summed
             lines += [line(i, out=1) for i in range((n - 1) * 30, (n - 1) * 30 + 10)]
         write(proj / f"f{n:02d}.jsonl", lines)
-    summary = store.import_paths([tmp_path / "projects"], catalog=CATALOG, workers=workers)
+    summary = import_paths(store, [tmp_path / "projects"], catalog=CATALOG, workers=workers)
     assert summary.new == 360 and summary.duplicate == 40
     check(store)
     assert sum(s[3] for s in slots(store)) == 360
 
 
 def test_the_samples_slots_equal_their_rows(store):
-    from planner.store import import_samples
+    from planner.ingest import import_samples
 
     import_samples(store, CATALOG)
     check(store)
@@ -194,15 +196,15 @@ def test_the_samples_slots_equal_their_rows(store):
 
 
 def test_ids_not_given_in_order_fall_back_to_summing_the_transaction(tmp_path, store, monkeypatch):
-    original = Store._slots_added
+    original = ImportWriter._slots_added
 
     def miscount(self, parsed, rows, new):
         original(self, parsed, rows, new)
         self._max_id += 1  # as if another writer had taken an id
 
-    monkeypatch.setattr(Store, "_slots_added", miscount)
+    monkeypatch.setattr(ImportWriter, "_slots_added", miscount)
     a = write(tmp_path / "projects/p/a.jsonl", [line(i) for i in range(30)])
     b = write(tmp_path / "projects/p/b.jsonl", [line(i) for i in range(30, 40)] + [line(i, out=1) for i in range(5)])
-    store.import_paths([a, b], catalog=CATALOG)  # b's rows partly go in: summed by id range
+    import_paths(store, [a, b], catalog=CATALOG)  # b's rows partly go in: summed by id range
     check(store)
     assert sum(s[3] for s in slots(store)) == 40

@@ -14,7 +14,8 @@ import pytest
 from planner import ledger
 from planner.catalog import Usage, load_catalog, price_usage
 from planner.errors import PlannerError
-from planner.store import Store, import_samples
+from planner.ingest import import_paths, import_samples
+from planner.store import Store
 
 CATALOG = load_catalog()
 
@@ -89,11 +90,11 @@ def test_samples_import_and_reimport_changes_nothing(store):
 
 def test_incremental_append_reads_only_new_bytes_and_numbers_lines(tmp_path, store):
     log = write(tmp_path / "app.jsonl", [app_line(i) for i in range(100)])
-    store.import_paths([log], catalog=CATALOG)
+    import_paths(store, [log], catalog=CATALOG)
     size = log.stat().st_size
     with open(log, "a") as f:
         f.write("\n".join([app_line(i) for i in range(100, 150)] + ['{"ts": "bad'] + [app_line(150)]) + "\n")
-    res = store.import_paths([log], catalog=CATALOG)
+    res = import_paths(store, [log], catalog=CATALOG)
     (f,) = res.files
     assert f.status == "appended"
     assert f.bytes_read == log.stat().st_size - size
@@ -105,20 +106,20 @@ def test_incremental_append_reads_only_new_bytes_and_numbers_lines(tmp_path, sto
 def test_incomplete_last_line_waits_for_its_end(tmp_path, store):
     log = tmp_path / "app.jsonl"
     log.write_text(app_line(0) + "\n" + app_line(1)[:30])
-    res = store.import_paths([log], catalog=CATALOG)
+    res = import_paths(store, [log], catalog=CATALOG)
     assert res.new == 1 and res.bad == 0
     assert any(p.kind == "skipped" for p in res.files[0].problems)
     log.write_text(app_line(0) + "\n" + app_line(1) + "\n")
-    res = store.import_paths([log], catalog=CATALOG)
+    res = import_paths(store, [log], catalog=CATALOG)
     assert res.files[0].status == "appended" and res.new == 1
     assert totals(store)[1] == 2
 
 
 def test_shrunk_or_replaced_file_is_read_again_whole(tmp_path, store):
     log = write(tmp_path / "app.jsonl", [app_line(i) for i in range(10)])
-    store.import_paths([log], catalog=CATALOG)
+    import_paths(store, [log], catalog=CATALOG)
     write(log, [app_line(i, inp=5) for i in range(3)])  # shorter, different content
-    res = store.import_paths([log], catalog=CATALOG)
+    res = import_paths(store, [log], catalog=CATALOG)
     assert res.files[0].status == "reread"
     count, req, inp, _ = totals(store)
     assert (count, req, inp) == (3, 3, 15)  # the old 10 rows are gone, nothing twice
@@ -127,10 +128,10 @@ def test_shrunk_or_replaced_file_is_read_again_whole(tmp_path, store):
 def test_streaming_snapshot_then_final_line_keeps_the_largest(tmp_path, store):
     t = tmp_path / "projects/p/s.jsonl"
     write(t, [cc_line(out=3)])
-    store.import_paths([t], catalog=CATALOG)
+    import_paths(store, [t], catalog=CATALOG)
     with open(t, "a") as f:
         f.write(cc_line(out=250) + "\n")
-    res = store.import_paths([t], catalog=CATALOG)
+    res = import_paths(store, [t], catalog=CATALOG)
     assert res.replaced == 1 and res.new == 0
     assert totals(store)[3] == 250
 
@@ -138,11 +139,11 @@ def test_streaming_snapshot_then_final_line_keeps_the_largest(tmp_path, store):
 def test_dedup_across_files_largest_and_main_thread_win(tmp_path, store):
     a = write(tmp_path / "projects/p/a.jsonl", [cc_line("m1", "r1", out=50), cc_line("m2", "r2", out=500, side=True)])
     b = write(tmp_path / "projects/p/b.jsonl", [cc_line("m1", "r1", out=80), cc_line("m2", "r2", out=40)])
-    res = store.import_paths([a, b], catalog=CATALOG)
+    res = import_paths(store, [a, b], catalog=CATALOG)
     assert res.new == 2 and res.replaced == 2
     rows = dict(store.conn.execute("SELECT output, main FROM usage").fetchall())
     assert rows == {80: 1, 40: 1}  # m1: larger copy; m2: the main-thread copy beats a larger sidechain replay
-    res = store.import_paths([b, a], catalog=CATALOG)  # nothing changed: nothing read
+    res = import_paths(store, [b, a], catalog=CATALOG)  # nothing changed: nothing read
     assert res.new == res.replaced == 0
 
 
@@ -169,7 +170,7 @@ def test_rows_with_and_without_workspace_in_one_file_keep_every_field(tmp_path, 
             line(4, 40, workspace_id="wrk_b"),
         ],
     )
-    res = store.import_paths([a], fmt="messages", catalog=CATALOG)
+    res = import_paths(store, [a], fmt="messages", catalog=CATALOG)
     assert (res.new, res.replaced, res.duplicate) == (4, 0, 0)
     b = write(
         tmp_path / "b.jsonl",
@@ -180,7 +181,7 @@ def test_rows_with_and_without_workspace_in_one_file_keep_every_field(tmp_path, 
             line(4, 40, workspace_id="wrk_b"),
         ],
     )
-    res = store.import_paths([b], fmt="messages", catalog=CATALOG)
+    res = import_paths(store, [b], fmt="messages", catalog=CATALOG)
     assert (res.new, res.replaced, res.duplicate) == (0, 2, 2)
     rows = store.conn.execute(
         "SELECT output, workspace, api_key, requests, bucket_s, main FROM usage ORDER BY output"
@@ -196,7 +197,7 @@ def test_rows_with_and_without_workspace_in_one_file_keep_every_field(tmp_path, 
 def test_missing_request_id_dedups_on_message_id_across_files(tmp_path, store):
     a = write(tmp_path / "projects/p/a.jsonl", [cc_line("m9", None, out=10)])
     b = write(tmp_path / "projects/p/b.jsonl", [cc_line("m9", None, out=12)])
-    store.import_paths([a, b], catalog=CATALOG)
+    import_paths(store, [a, b], catalog=CATALOG)
     assert totals(store)[:2] == (1, 1)
     assert totals(store)[3] == 12
 
@@ -207,7 +208,7 @@ def test_unrelated_binary_empty_files_are_reported_not_imported(tmp_path, store)
     (d / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
     (d / "empty.jsonl").write_text("")
     (d / "image.png").write_bytes(b"\x89PNG")
-    res = store.import_paths([d], catalog=CATALOG)
+    res = import_paths(store, [d], catalog=CATALOG)
     reasons = {Path(f.path).name: f.reason for f in res.files}
     assert "binary" in reasons["blob.bin"] and "empty" in reasons["empty.jsonl"]
     assert "not a recognised usage log" in reasons["notes.txt"] and ".png" in reasons["image.png"]
@@ -231,7 +232,7 @@ def test_bad_values_keep_every_good_line(tmp_path, store):
     ]
     log = tmp_path / "app.jsonl"
     log.write_bytes(("\n".join(lines) + "\n").encode() + b'{"ts": "\xff\xfe"}\n' + (app_line(2) + "\n").encode())
-    res = store.import_paths([log], fmt="messages", catalog=CATALOG)
+    res = import_paths(store, [log], fmt="messages", catalog=CATALOG)
     f = res.files[0]
     assert f.new == 3
     assert sorted(p.line for p in f.problems if p.kind == "bad") == [2, 3, 4, 6]
@@ -246,7 +247,7 @@ def test_file_vanishing_mid_import_is_reported_others_kept(tmp_path, store):
         if p.files_done == 1 and files[1].exists():
             files[1].unlink()  # b.jsonl disappears after a.jsonl was read, before it is opened
 
-    res = store.import_paths([tmp_path / "logs"], catalog=CATALOG, progress=progress, workers=1)
+    res = import_paths(store, [tmp_path / "logs"], catalog=CATALOG, progress=progress, workers=1)
     status = {Path(f.path).name: f.status for f in res.files}
     assert status == {"a.jsonl": "new", "b.jsonl": "vanished", "c.jsonl": "new"}
     assert totals(store)[1] == 10
@@ -258,9 +259,9 @@ def test_since_keeps_later_records_and_remembers_no_offset(tmp_path, store):
     log = write(
         tmp_path / "app.jsonl", [app_line(0, ts="2026-10-01T00:00:00Z"), app_line(1, ts="2026-11-02T00:00:00Z")]
     )
-    res = store.import_paths([log], catalog=CATALOG, since=datetime(2026, 11, 1, tzinfo=UTC))
+    res = import_paths(store, [log], catalog=CATALOG, since=datetime(2026, 11, 1, tzinfo=UTC))
     assert res.new == 1 and res.files[0].skipped == {"before --since": 1}
-    res = store.import_paths([log], catalog=CATALOG)  # a full import later still gets the October line
+    res = import_paths(store, [log], catalog=CATALOG)  # a full import later still gets the October line
     assert totals(store)[1] == 2
 
 
@@ -272,9 +273,9 @@ def test_locked_database_is_a_clear_error(tmp_path):
     log = write(tmp_path / "app.jsonl", [app_line(0)])
     store = Store(db, busy_timeout_s=0.05)
     with pytest.raises(PlannerError, match="locked"):
-        store.import_paths([log], catalog=CATALOG)
+        import_paths(store, [log], catalog=CATALOG)
     holder.rollback()
-    assert store.import_paths([log], catalog=CATALOG).new == 1  # and nothing was lost or half-written
+    assert import_paths(store, [log], catalog=CATALOG).new == 1  # and nothing was lost or half-written
 
 
 def test_read_only_database_is_a_clear_error(tmp_path):
@@ -282,7 +283,7 @@ def test_read_only_database_is_a_clear_error(tmp_path):
     Store(db).close()
     store = Store(db, readonly=True)
     with pytest.raises(PlannerError, match="read-only"):
-        store.import_paths([write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
+        import_paths(store, [write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
 
 
 def test_not_a_database_is_a_clear_error(tmp_path):
@@ -309,13 +310,14 @@ def test_kill_mid_import_leaves_whole_files_and_reimport_gives_right_totals(tmp_
     script = textwrap.dedent(f"""
         import os, signal
         from planner.catalog import load_catalog
-        import planner.store as st
+        import planner.ingest.pipeline as st
+        from planner.store import Store
         st.TXN_FILES = 4   # commit every 4 files, so the kill lands after some commits
-        s = st.Store({str(db)!r})
+        s = Store({str(db)!r})
         def progress(p):
             if p.files_done == 11:
                 os.kill(os.getpid(), signal.SIGKILL)
-        s.import_paths([{str(logs)!r}], catalog=load_catalog(), progress=progress, workers=1)
+        st.import_paths(s, [{str(logs)!r}], catalog=load_catalog(), progress=progress, workers=1)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
     assert proc.returncode == -signal.SIGKILL
@@ -323,11 +325,11 @@ def test_kill_mid_import_leaves_whole_files_and_reimport_gives_right_totals(tmp_
     per_file = store.conn.execute("SELECT source_id, count(*) FROM usage GROUP BY source_id").fetchall()
     assert len(per_file) == 8 and all(n == 20 for _, n in per_file)  # 2 whole transactions, no partial file
     assert store.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 8
-    res = store.import_paths([logs], catalog=CATALOG)
+    res = import_paths(store, [logs], catalog=CATALOG)
     assert res.new == 22 * 20 and res.duplicate == 0
     assert totals(store)[1] == 600
     clean = Store(tmp_path / "clean.db")
-    clean.import_paths([logs], catalog=CATALOG)
+    import_paths(clean, [logs], catalog=CATALOG)
     assert totals(clean) == totals(store)
 
 
@@ -339,7 +341,7 @@ def test_ledger_prices_each_request_in_its_own_band(tmp_path, store):
         json.dumps({"ts": "2026-11-01T10:00:00Z", "id": f"m{i}", "model": "claude-sonnet-4-5-20250929", "usage": u})
         for i, u in enumerate([small, big])
     ]
-    store.import_paths([write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
+    import_paths(store, [write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
     led = ledger.summarize(store, CATALOG, by="model")
     when = price_usage
     expected = sum(
@@ -367,7 +369,7 @@ def ledger_date():
 
 def test_unknown_model_is_counted_and_named_never_zero_cost(tmp_path, store):
     lines = [app_line(0, model="claude-imaginary-9"), app_line(1)]
-    store.import_paths([write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
+    import_paths(store, [write(tmp_path / "app.jsonl", lines)], catalog=CATALOG)
     led = ledger.summarize(store, CATALOG, by="model")
     assert led.unpriced_models == ["claude-imaginary-9"]
     row = {r.key: r for r in led.rows}["claude-imaginary-9"]
@@ -389,8 +391,8 @@ def test_unknown_model_is_counted_and_named_never_zero_cost(tmp_path, store):
 )
 def test_days_fall_in_the_requested_time_zone(tmp_path, store, tz, expected):
     stamps = ["2026-11-01T06:00:00Z", "2026-11-01T23:30:00Z", "2026-11-02T10:00:00Z"]
-    store.import_paths(
-        [write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG
+    import_paths(
+        store, [write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG
     )
     led = ledger.summarize(store, CATALOG, by="day", tz=tz)
     assert {r.key: r.requests for r in led.rows} == expected
@@ -401,8 +403,8 @@ def test_since_until_are_local_days(tmp_path, store):
     from datetime import date
 
     stamps = ["2026-11-01T06:00:00Z", "2026-11-01T23:30:00Z", "2026-11-02T10:00:00Z"]
-    store.import_paths(
-        [write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG
+    import_paths(
+        store, [write(tmp_path / "a.jsonl", [app_line(i, ts=t) for i, t in enumerate(stamps)])], catalog=CATALOG
     )
     d = date(2026, 11, 2)
     assert ledger.summarize(store, CATALOG, since=d, until=d, tz="UTC").totals.requests == 1
@@ -480,7 +482,7 @@ def test_store_peaks_rolling_max_equals_a_brute_force_over_requests(store):
 
 
 def test_a_reader_is_not_blocked_while_an_import_writes(tmp_path, monkeypatch):
-    import planner.store as st
+    import planner.ingest.pipeline as st
 
     monkeypatch.setattr(st, "TXN_FILES", 3)
     logs = tmp_path / "logs"
@@ -496,24 +498,24 @@ def test_a_reader_is_not_blocked_while_an_import_writes(tmp_path, monkeypatch):
             seen.append(ledger.summarize(reader, CATALOG, by="model").totals.requests)
             reader.close()
 
-    writer.import_paths([logs], catalog=CATALOG, progress=progress, workers=1)
+    import_paths(writer, [logs], catalog=CATALOG, progress=progress, workers=1)
     assert seen == [30, 60]  # readers see the committed transactions only, never a half-written file
     assert totals(writer)[1] == 100
 
 
 def test_a_wrong_forced_format_keeps_the_files_earlier_records(tmp_path, store):
     log = write(tmp_path / "app.jsonl", [app_line(i) for i in range(5)])
-    store.import_paths([log], catalog=CATALOG)
-    res = store.import_paths([log], fmt="csv", catalog=CATALOG)  # a mistake: nothing usable as CSV
+    import_paths(store, [log], catalog=CATALOG)
+    res = import_paths(store, [log], fmt="csv", catalog=CATALOG)  # a mistake: nothing usable as CSV
     assert res.files[0].status == "kept" and res.files[0].bad >= 1
     assert totals(store)[1] == 5
-    assert store.import_paths([log], catalog=CATALOG).files[0].status == "unchanged"
+    assert import_paths(store, [log], catalog=CATALOG).files[0].status == "unchanged"
     assert totals(store)[1] == 5
 
 
 def test_report_of_a_model_never_imported_says_so(tmp_path, store):
-    store.import_paths([write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
-    with pytest.raises(PlannerError, match="no imported usage of 'claude-opus-4-8'.*claude-sonnet-4-6"):
+    import_paths(store, [write(tmp_path / "app.jsonl", [app_line(0)])], catalog=CATALOG)
+    with pytest.raises(PlannerError, match=r"no imported usage of 'claude-opus-4-8'.*claude-sonnet-4-6"):
         ledger.summarize(store, CATALOG, model="claude-opus-4-8")
 
 
@@ -533,7 +535,7 @@ def test_what_if_batch_and_cache_hit_reprice_the_history(tmp_path, store):
             },
         }
     )
-    store.import_paths([write(tmp_path / "app.jsonl", [line])], catalog=CATALOG)
+    import_paths(store, [write(tmp_path / "app.jsonl", [line])], catalog=CATALOG)
     (row,) = ledger.what_if(store, CATALOG, batch_share=D(1))
     assert row.actual_usd == D("0.042")  # 1000 x $3 + 10000 x $3.75 + 100 x $15, per MTok
     assert row.what_if_usd == row.actual_usd / 2  # all of it through Batch at 50% off

@@ -36,6 +36,7 @@ async def test_a_change_means_recompute(sample_db, tmp_path, monkeypatch, change
     from datetime import date
 
     from planner import paths
+    from planner.ingest import import_paths
     from planner.store import Store
 
     folder = tmp_path / "cache"
@@ -51,7 +52,7 @@ async def test_a_change_means_recompute(sample_db, tmp_path, monkeypatch, change
         )
         store = Store(sample_db)
         try:
-            store.import_paths([extra], catalog=load_catalog())
+            import_paths(store, [extra], catalog=load_catalog())
         finally:
             store.close()
     elif change == "override":

@@ -17,7 +17,8 @@ FROZEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def build_sample_db(path: Path) -> Path:
     from planner.catalog import load_catalog
-    from planner.store import Store, import_samples
+    from planner.ingest import import_samples
+    from planner.store import Store
 
     store = Store(path)
     try:

@@ -6,7 +6,7 @@ import pytest
 
 from planner.errors import PlannerError
 from planner.usage import claude_code
-from planner.usage.common import INCOMPLETE_LAST_LINE, SourceVanished
+from planner.usage.reading import INCOMPLETE_LAST_LINE, SourceVanished
 
 
 def assistant(

@@ -71,6 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from planner import paths
+    from planner.ingest import import_paths
     from planner.store import Store
     from planner.usage import detect
 
@@ -94,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     store = Store(db)
     progress = None if args.quiet or args.json or not sys.stderr.isatty() else _Progress()
     try:
-        summary = store.import_paths(
+        summary = import_paths(
+            store,
             targets, fmt=args.input_format, since=since, catalog=catalog, progress=progress, options=options
         )
     except KeyboardInterrupt:

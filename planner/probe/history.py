@@ -1,8 +1,9 @@
 """Probe snapshots in the database: one row per probe (time, endpoint host, model, group, status,
 parsed limits as JSON, retry-after, inferred tier, the probe's own cost). Never the key.
 
-This module owns the `probe_snapshots` table and creates it on first use, so it works on a
-`planner.store.Store` (anything with `.conn`) or a bare `sqlite3.Connection`. Each save is its own
+The table and its SQL belong to the store (`planner.store.probes`); this module turns probe results
+into rows and back. It works on a `planner.store.Store`, anything with a `.conn`, or a bare
+`sqlite3.Connection` (on which the table is created on first use). Each save is its own
 transaction."""
 
 from __future__ import annotations
@@ -12,33 +13,19 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from planner.probe.headers import DimensionLimit
+from planner.store import probes
+from planner.store.connection import Store
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS probe_snapshots(
-    id            INTEGER PRIMARY KEY,
-    observed_ms   INTEGER NOT NULL,
-    host          TEXT NOT NULL,
-    endpoint      TEXT NOT NULL,
-    model         TEXT NOT NULL,
-    grp           TEXT,
-    status        TEXT NOT NULL,
-    http_status   INTEGER,
-    request_id    TEXT,
-    limits_json   TEXT NOT NULL,
-    retry_after_s REAL,
-    tier          TEXT,
-    cost_usd      TEXT,
-    warnings_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS probe_snapshots_grp ON probe_snapshots(grp, observed_ms);
-"""
-_COLUMNS = (
-    "id, observed_ms, host, endpoint, model, grp, status, http_status, request_id, limits_json, "
-    "retry_after_s, tier, cost_usd, warnings_json"
-)
+
+class _HasConn(Protocol):
+    conn: sqlite3.Connection
+
+
+# A planner.store.Store, anything else with a `.conn`, or a bare connection.
+StoreLike = Store | _HasConn | sqlite3.Connection
 
 
 @dataclass
@@ -62,19 +49,18 @@ class SnapshotRow:
     warnings: list[str] = field(default_factory=list)
 
 
-def _conn(store_or_conn: Any) -> sqlite3.Connection:
+def _conn(store_or_conn: StoreLike) -> sqlite3.Connection:
     conn = getattr(store_or_conn, "conn", store_or_conn)
     if not isinstance(conn, sqlite3.Connection):
         raise TypeError("expected a Store (with .conn) or a sqlite3.Connection")
     return conn
 
 
-def ensure_schema(store_or_conn: Any) -> sqlite3.Connection:
+def ensure_schema(store_or_conn: StoreLike) -> sqlite3.Connection:
+    """The connection, with the table: a Store has it from its migrations; anything else gets it here."""
     conn = _conn(store_or_conn)
-    # statement by statement: executescript() would commit a transaction the caller has open
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    if not isinstance(store_or_conn, Store):
+        probes.ensure_table(conn)
     return conn
 
 
@@ -90,7 +76,7 @@ def _limits_from_json(text: str) -> dict[str, DimensionLimit]:
     return out
 
 
-def save_snapshot(store: Any, result: Any, host: str | None = None) -> int:
+def save_snapshot(store: StoreLike, result: Any, host: str | None = None) -> int:
     """Store one ProbeResult (its own transaction); returns the row id."""
     conn = ensure_schema(store)
     at = result.observed_at
@@ -109,11 +95,7 @@ def save_snapshot(store: Any, result: Any, host: str | None = None) -> int:
         None if result.cost_usd is None else str(result.cost_usd),
         json.dumps(list(result.warnings)),
     )
-    with conn:
-        cur = conn.execute(
-            f"INSERT INTO probe_snapshots({_COLUMNS.split(', ', 1)[1]}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row
-        )
-    return int(cur.lastrowid)
+    return probes.insert(conn, row)
 
 
 def _row(r: tuple) -> SnapshotRow:
@@ -136,7 +118,7 @@ def _row(r: tuple) -> SnapshotRow:
 
 
 def snapshots(
-    store: Any,
+    store: StoreLike,
     group: str | None = None,
     limit: int | None = None,
     *,
@@ -144,45 +126,22 @@ def snapshots(
     since: datetime | None = None,
 ) -> list[SnapshotRow]:
     """Stored probes, newest first; optionally one group's, one endpoint's, since a time."""
-    conn = ensure_schema(store)
-    where, args = [], []
-    if group is not None:
-        where.append("grp = ?")
-        args.append(group)
-    if endpoint is not None:
-        where.append("endpoint = ?")
-        args.append(endpoint)
-    if since is not None:
-        where.append("observed_ms >= ?")
-        args.append(int(since.timestamp() * 1000))
-    sql = f"SELECT {_COLUMNS} FROM probe_snapshots"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY observed_ms DESC, id DESC"
-    if limit is not None:
-        sql += " LIMIT ?"
-        args.append(int(limit))
-    return [_row(r) for r in conn.execute(sql, args)]
+    rows = probes.select(ensure_schema(store), group, limit, endpoint=endpoint, since=since)
+    return [_row(r) for r in rows]
 
 
-def latest_live_limits(store_or_conn: Any, max_age_s: float = 3600, *, now: datetime | None = None) -> dict:
+def latest_live_limits(store_or_conn: StoreLike, max_age_s: float = 3600, *, now: datetime | None = None) -> dict:
     """{group: {"rpm","itpm","otpm": int | None}} from each group's latest Messages probe that
     carried limits (status ok or rate_limited) within `max_age_s`; groups without one are absent."""
     from planner.projection.headroom import live_limits
 
     now = now or datetime.now(UTC)
-    conn = ensure_schema(store_or_conn)
     cutoff = int((now.timestamp() - max_age_s) * 1000)
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM probe_snapshots WHERE endpoint = 'messages' AND grp IS NOT NULL "
-        "AND status IN ('ok', 'rate_limited') AND limits_json != '{}' AND observed_ms >= ? "
-        "ORDER BY observed_ms DESC, id DESC",
-        (cutoff,),
-    ).fetchall()
+    rows = probes.select_with_limits(ensure_schema(store_or_conn), cutoff)
     out: dict[str, dict] = {}
     for r in rows:
         row = _row(r)
-        if row.group in out:
+        if row.group is None or row.group in out:  # (the query asks for grp IS NOT NULL)
             continue
         values = live_limits(row)
         if any(v is not None for v in values.values()):

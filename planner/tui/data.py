@@ -282,17 +282,19 @@ def usage(db: Path, catalog, by: str, *, store=None) -> UsageData:
 def import_paths(db: Path, catalog, paths: list[Path], fmt: str | None, progress: Callable, cancel) -> Any:
     store = open_store(db)
     try:
-        return store.import_paths(paths, fmt=fmt, catalog=catalog, progress=progress, cancel=cancel)
+        from planner import ingest
+
+        return ingest.import_paths(store, paths, fmt=fmt, catalog=catalog, progress=progress, cancel=cancel)
     finally:
         store.close()
 
 
 def import_samples(db: Path, catalog, progress: Callable | None = None, cancel=None) -> Any:
-    from planner import store as store_mod
+    from planner import ingest
 
     store = open_store(db)
     try:
-        return store_mod.import_samples(store, catalog, progress=progress, cancel=cancel)
+        return ingest.import_samples(store, catalog, progress=progress, cancel=cancel)
     finally:
         store.close()
 

@@ -4,7 +4,8 @@
  * scan() does in one pass what claude_code.parse's loop does: find the lines that carry a
  * "usage" key, number them, read the few fields a request needs, and collapse the streaming
  * snapshots of each request (message.id + requestId) to the best copy; then it builds a row (a
- * UsageRecord's fields, in order) for each winner.
+ * record tuple in the layout of planner/usage/rows.py, exposed here as RECORD_COLUMNS) for each
+ * winner.
  *
  * It never decides anything it is unsure of. A line it cannot read completely (not plain JSON it
  * fully validates, an escape or non-ASCII byte in a field it reads, a float or negative count,
@@ -41,6 +42,66 @@ typedef struct {
 typedef struct {
     const char *p, *e;
 } Cur;
+
+/* --- the record layout -------------------------------------------------------------------------
+ * A row is a record tuple (planner/usage/rows.py RECORD_COLUMNS: a UsageRecord's fields in order),
+ * filled by position name. The module exposes the names as RECORD_COLUMNS, and
+ * tests/test_ccscan.py fails if they differ from the Python layout. */
+enum {
+    R_TS_MS,
+    R_MODEL_RAW,
+    R_MODEL,
+    R_INPUT_TOKENS,
+    R_CACHE_WRITE_5M,
+    R_CACHE_WRITE_1H,
+    R_CACHE_READ,
+    R_OUTPUT_TOKENS,
+    R_WEB_SEARCH_REQUESTS,
+    R_REQUESTS,
+    R_SERVICE_TIER,
+    R_GEO,
+    R_SPEED,
+    R_PROJECT,
+    R_SESSION,
+    R_WORKSPACE,
+    R_API_KEY_ID,
+    R_SOURCE,
+    R_LINE,
+    R_DEDUP_KEY,
+    R_SIDECHAIN,
+    R_KIND,
+    R_BUCKET_SECONDS,
+    R_FMT,
+    R_CONTEXT_WINDOW,
+    N_RECORD
+};
+static const char *const RECORD_NAMES[N_RECORD] = {
+    [R_TS_MS] = "ts_ms",
+    [R_MODEL_RAW] = "model_raw",
+    [R_MODEL] = "model",
+    [R_INPUT_TOKENS] = "input_tokens",
+    [R_CACHE_WRITE_5M] = "cache_write_5m",
+    [R_CACHE_WRITE_1H] = "cache_write_1h",
+    [R_CACHE_READ] = "cache_read",
+    [R_OUTPUT_TOKENS] = "output_tokens",
+    [R_WEB_SEARCH_REQUESTS] = "web_search_requests",
+    [R_REQUESTS] = "requests",
+    [R_SERVICE_TIER] = "service_tier",
+    [R_GEO] = "geo",
+    [R_SPEED] = "speed",
+    [R_PROJECT] = "project",
+    [R_SESSION] = "session",
+    [R_WORKSPACE] = "workspace",
+    [R_API_KEY_ID] = "api_key_id",
+    [R_SOURCE] = "source",
+    [R_LINE] = "line",
+    [R_DEDUP_KEY] = "dedup_key",
+    [R_SIDECHAIN] = "sidechain",
+    [R_KIND] = "kind",
+    [R_BUCKET_SECONDS] = "bucket_seconds",
+    [R_FMT] = "fmt",
+    [R_CONTEXT_WINDOW] = "context_window",
+};
 
 static PyObject *S_REQUEST, *S_STANDARD, *S_FORMAT;
 
@@ -202,7 +263,10 @@ static int read_str(Cur *c, Span *out) {
     return 0;
 }
 
-/* a count: a non-negative integer of at most 18 digits, or null (-1); else bail */
+/* a count: a non-negative integer of at most 18 digits, or null (-1); else bail. A 19th digit
+ * bails before it is accumulated, so no input can overflow v (10^18 - 1 < INT64_MAX); the
+ * reference judges the longer ones (absurd counts are reported there). */
+#define MAX_DIGITS 18
 static int read_int(Cur *c, int64_t *out) {
     if (*out != -2) return BAIL;
     if (c->p < c->e && *c->p == 'n') {
@@ -213,8 +277,11 @@ static int read_int(Cur *c, int64_t *out) {
     const char *s = c->p;
     int64_t v = 0;
     if (*c->p == '0') c->p++;
-    else while (is_digit(c)) v = v * 10 + (*c->p++ - '0');
-    if (c->p - s > 18) return BAIL;
+    else
+        while (is_digit(c)) {
+            if (c->p - s >= MAX_DIGITS) return BAIL;
+            v = v * 10 + (*c->p++ - '0');
+        }
     if (c->p < c->e && (*c->p == '.' || *c->p == 'e' || *c->p == 'E')) return BAIL; /* a float */
     *out = v;
     return 0;
@@ -574,51 +641,51 @@ static PyObject *fast_row(Ctx *x, const Fields *f, PyObject *key, int64_t line, 
         web > MAX_TOKENS)
         return NULL;
     *defer = 0;
-    PyObject *row = PyTuple_New(25);
+    PyObject *row = PyTuple_New(N_RECORD);
     if (row == NULL) return NULL;
     PyObject *resolved = NULL;
     PyObject *model = cached(&x->models, f->model, &resolved, x->lookup);
     if (model == NULL) goto fail;
-    PyTuple_SET_ITEM(row, 0, PyLong_FromLongLong(t));
-    PyTuple_SET_ITEM(row, 1, model);
-    PyTuple_SET_ITEM(row, 2, resolved);
-    PyTuple_SET_ITEM(row, 3, PyLong_FromLongLong(inp));
-    PyTuple_SET_ITEM(row, 4, PyLong_FromLongLong(w5));
-    PyTuple_SET_ITEM(row, 5, PyLong_FromLongLong(w1));
-    PyTuple_SET_ITEM(row, 6, PyLong_FromLongLong(rd));
-    PyTuple_SET_ITEM(row, 7, PyLong_FromLongLong(out));
-    PyTuple_SET_ITEM(row, 8, PyLong_FromLongLong(web));
-    PyTuple_SET_ITEM(row, 9, PyLong_FromLong(1));
-    if (f->tier.n > 0) PyTuple_SET_ITEM(row, 10, cached(&x->tiers, f->tier, NULL, NULL));
-    else { Py_INCREF(S_STANDARD); PyTuple_SET_ITEM(row, 10, S_STANDARD); }
-    if (f->geo.n >= 0) PyTuple_SET_ITEM(row, 11, cached(&x->geos, f->geo, NULL, NULL));
-    else { Py_INCREF(Py_None); PyTuple_SET_ITEM(row, 11, Py_None); }
-    if (f->speed.n > 0) PyTuple_SET_ITEM(row, 12, cached(&x->speeds, f->speed, NULL, NULL));
-    else { Py_INCREF(S_STANDARD); PyTuple_SET_ITEM(row, 12, S_STANDARD); }
+    PyTuple_SET_ITEM(row, R_TS_MS, PyLong_FromLongLong(t));
+    PyTuple_SET_ITEM(row, R_MODEL_RAW, model);
+    PyTuple_SET_ITEM(row, R_MODEL, resolved);
+    PyTuple_SET_ITEM(row, R_INPUT_TOKENS, PyLong_FromLongLong(inp));
+    PyTuple_SET_ITEM(row, R_CACHE_WRITE_5M, PyLong_FromLongLong(w5));
+    PyTuple_SET_ITEM(row, R_CACHE_WRITE_1H, PyLong_FromLongLong(w1));
+    PyTuple_SET_ITEM(row, R_CACHE_READ, PyLong_FromLongLong(rd));
+    PyTuple_SET_ITEM(row, R_OUTPUT_TOKENS, PyLong_FromLongLong(out));
+    PyTuple_SET_ITEM(row, R_WEB_SEARCH_REQUESTS, PyLong_FromLongLong(web));
+    PyTuple_SET_ITEM(row, R_REQUESTS, PyLong_FromLong(1));
+    if (f->tier.n > 0) PyTuple_SET_ITEM(row, R_SERVICE_TIER, cached(&x->tiers, f->tier, NULL, NULL));
+    else { Py_INCREF(S_STANDARD); PyTuple_SET_ITEM(row, R_SERVICE_TIER, S_STANDARD); }
+    if (f->geo.n >= 0) PyTuple_SET_ITEM(row, R_GEO, cached(&x->geos, f->geo, NULL, NULL));
+    else { Py_INCREF(Py_None); PyTuple_SET_ITEM(row, R_GEO, Py_None); }
+    if (f->speed.n > 0) PyTuple_SET_ITEM(row, R_SPEED, cached(&x->speeds, f->speed, NULL, NULL));
+    else { Py_INCREF(S_STANDARD); PyTuple_SET_ITEM(row, R_SPEED, S_STANDARD); }
     Py_INCREF(x->project);
-    PyTuple_SET_ITEM(row, 13, x->project);
-    if (f->session.n > 0) PyTuple_SET_ITEM(row, 14, cached(&x->sessions, f->session, NULL, NULL));
-    else { Py_INCREF(x->fallback_session); PyTuple_SET_ITEM(row, 14, x->fallback_session); }
+    PyTuple_SET_ITEM(row, R_PROJECT, x->project);
+    if (f->session.n > 0) PyTuple_SET_ITEM(row, R_SESSION, cached(&x->sessions, f->session, NULL, NULL));
+    else { Py_INCREF(x->fallback_session); PyTuple_SET_ITEM(row, R_SESSION, x->fallback_session); }
     Py_INCREF(Py_None);
-    PyTuple_SET_ITEM(row, 15, Py_None);
+    PyTuple_SET_ITEM(row, R_WORKSPACE, Py_None);
     Py_INCREF(Py_None);
-    PyTuple_SET_ITEM(row, 16, Py_None);
+    PyTuple_SET_ITEM(row, R_API_KEY_ID, Py_None);
     Py_INCREF(x->src);
-    PyTuple_SET_ITEM(row, 17, x->src);
-    PyTuple_SET_ITEM(row, 18, PyLong_FromLongLong(line));
+    PyTuple_SET_ITEM(row, R_SOURCE, x->src);
+    PyTuple_SET_ITEM(row, R_LINE, PyLong_FromLongLong(line));
     Py_INCREF(key);
-    PyTuple_SET_ITEM(row, 19, key);
+    PyTuple_SET_ITEM(row, R_DEDUP_KEY, key);
     PyObject *side = f->sidechain == 1 ? Py_True : Py_False;
     Py_INCREF(side);
-    PyTuple_SET_ITEM(row, 20, side);
+    PyTuple_SET_ITEM(row, R_SIDECHAIN, side);
     Py_INCREF(S_REQUEST);
-    PyTuple_SET_ITEM(row, 21, S_REQUEST);
-    PyTuple_SET_ITEM(row, 22, PyLong_FromLong(0));
+    PyTuple_SET_ITEM(row, R_KIND, S_REQUEST);
+    PyTuple_SET_ITEM(row, R_BUCKET_SECONDS, PyLong_FromLong(0));
     Py_INCREF(S_FORMAT);
-    PyTuple_SET_ITEM(row, 23, S_FORMAT);
+    PyTuple_SET_ITEM(row, R_FMT, S_FORMAT);
     Py_INCREF(Py_None);
-    PyTuple_SET_ITEM(row, 24, Py_None);
-    for (int i = 0; i < 25; i++)
+    PyTuple_SET_ITEM(row, R_CONTEXT_WINDOW, Py_None);
+    for (int i = 0; i < N_RECORD; i++)
         if (PyTuple_GET_ITEM(row, i) == NULL) goto fail;
     return row;
 fail:
@@ -764,5 +831,22 @@ PyMODINIT_FUNC PyInit__ccscan(void) {
     S_STANDARD = PyUnicode_InternFromString("standard");
     S_FORMAT = PyUnicode_InternFromString("claude-code");
     if (S_REQUEST == NULL || S_STANDARD == NULL || S_FORMAT == NULL) return NULL;
-    return PyModule_Create(&module);
+    PyObject *names = PyTuple_New(N_RECORD);
+    if (names == NULL) return NULL;
+    for (int i = 0; i < N_RECORD; i++) {
+        PyObject *name = RECORD_NAMES[i] ? PyUnicode_InternFromString(RECORD_NAMES[i]) : NULL;
+        if (name == NULL) {
+            if (!PyErr_Occurred()) PyErr_Format(PyExc_SystemError, "_ccscan: record column %d has no name", i);
+            Py_DECREF(names);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(names, i, name);
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL || PyModule_AddObject(m, "RECORD_COLUMNS", names) < 0) {
+        Py_DECREF(names);
+        Py_XDECREF(m);
+        return NULL;
+    }
+    return m;
 }

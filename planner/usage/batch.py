@@ -14,9 +14,10 @@ from typing import Any
 
 import msgspec
 
-from planner.usage import common
+from planner.usage import dedup, reading, wire
 from planner.usage.messages_api import default_ts_ms
-from planner.usage.records import LineProblem, ParseResult, UsageRecord
+from planner.usage.reading import Resolver
+from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "batch"
 SKIP_DUPLICATE = "repeated custom_id and message id (kept the largest copy)"
@@ -25,7 +26,7 @@ NOTE_MTIME = "timestamped with the file's modification time (batch results carry
 
 class Result(msgspec.Struct):
     type: str | None = None
-    message: common.ApiMessage | None = None
+    message: wire.ApiMessage | None = None
 
 
 class Line(msgspec.Struct):
@@ -36,26 +37,30 @@ class Line(msgspec.Struct):
 _decode = msgspec.json.Decoder(Line).decode
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     path = Path(path)
     src = str(path)
-    result, data, first_line = common.begin(path, start_offset, options)
-    ts_ms = default_ts_ms(options)
-    from_mtime = ts_ms is None
-    if from_mtime:
+    result, data, first_line = reading.begin(path, start_offset, options)
+    given_ms = default_ts_ms(options)
+    from_mtime = given_ms is None
+    if given_ms is not None:
+        ts_ms = given_ms
+    else:
         try:
             ts_ms = os.stat(path).st_mtime_ns // 1_000_000
         except FileNotFoundError:
-            raise common.SourceVanished(f"{path}: file vanished while reading") from None
-    lookup = common.cached_resolver(resolve)
+            raise reading.SourceVanished(f"{path}: file vanished while reading") from None
+    lookup = reading.cached_resolver(resolve)
     records: list[UsageRecord] = []
-    for line_no, d in common.decoded_lines(data, first_line, _decode, result, src):
+    for line_no, d in reading.decoded_lines(data, first_line, _decode, result, src):
         r = d.result
         if r is None or not r.type:
             result.problems.append(LineProblem(src, line_no, "no result.type (not a batch result)"))
             continue
         if r.type != "succeeded":
-            common.skip(result, f"{r.type} result (no charge)")
+            skip(result, f"{r.type} result (no charge)")
             continue
         m = r.message
         if m is None or m.usage is None or not m.model:
@@ -71,12 +76,12 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 dedup_key=f"{d.custom_id}:{m.id}" if d.custom_id or m.id else None,
                 fmt=FORMAT,
             )
-            common.fill_usage(rec, m.usage)
+            wire.fill_usage(rec, m.usage)
         except ValueError as exc:
             result.problems.append(LineProblem(src, line_no, str(exc)))
             continue
         rec.service_tier = "batch"  # billed at batch prices whatever the inner usage says
         records.append(rec)
     if from_mtime and records:
-        common.skip(result, NOTE_MTIME, len(records))
-    return common.finish(result, records, SKIP_DUPLICATE)
+        skip(result, NOTE_MTIME, len(records))
+    return dedup.finish(result, records, SKIP_DUPLICATE)

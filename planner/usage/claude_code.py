@@ -11,14 +11,16 @@ are not reported; they carry nothing billable.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import msgspec
 
-from planner.usage import common
-from planner.usage.records import LineProblem, ParseResult, UsageRecord
+from planner.usage import reading, timestamps, wire
+from planner.usage.reading import Resolver
+from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "claude-code"
 COMPACT = True  # honours options["compact"] (ParseResult.rows)
@@ -34,10 +36,11 @@ class Line(msgspec.Struct, gc=False):
     requestId: str | None = None
     isSidechain: bool | None = None
     isApiErrorMessage: bool | None = None
-    message: common.ApiMessage | None = None
+    message: wire.ApiMessage | None = None
 
 
 _decode = msgspec.json.Decoder(Line).decode
+_fast: ModuleType | None
 try:  # the compiled scanner (see _ccscan.c); the reference below is used without it
     from planner.usage import _ccscan as _fast
 except ImportError:  # not built (no C compiler at install): same results, about 3x the time
@@ -45,6 +48,7 @@ except ImportError:  # not built (no C compiler at install): same results, about
 if os.environ.get("PLANNER_PURE_PYTHON"):
     _fast = None
 _RANK_LIMIT = 1 << 63
+Lookup = Callable[[str], str | None]
 _SIDECHAIN = 1 << 62  # ranks a sidechain copy below any main copy (token totals stay far below it)
 
 
@@ -62,13 +66,15 @@ def project_of(path: Path | str) -> str | None:
     return None
 
 
-def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     src = str(path)  # string path operations: this runs for each of ten thousand files
-    result, data, first_line = common.begin(src, start_offset, options, count_lines=False)
+    result, data, first_line = reading.begin(src, start_offset, options, count_lines=False)
     if not first_line:  # a binary file: one file-level problem, nothing to read
         return result
 
-    lookup = common.cached_resolver(resolve)
+    lookup = reading.cached_resolver(resolve)
     project = project_of(src)
     parent, name = os.path.split(src)
     fallback_session = (
@@ -92,23 +98,23 @@ def parse(path: Path | str, *, start_offset: int = 0, resolve=None, options: Map
     return result
 
 
-def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tuple[str, int] | None:
+def _candidate(d: Line, result: ParseResult, keyless: list[tuple[int, Line]], line_no: int) -> tuple[str, int] | None:
     """A decoded line's dedup key and rank if it is a billed request with a message.id; else None
     (not a request, skipped and counted, or kept in `keyless` to be stored as it is)."""
     m = d.message
     if d.type != "assistant" or m is None or m.usage is None:
         return None  # e.g. a user line whose tool result reports a sub-agent's usage
     if m.model == "<synthetic>":
-        common.skip(result, SKIP_SYNTHETIC)
+        skip(result, SKIP_SYNTHETIC)
         return None
     if d.isApiErrorMessage:
-        common.skip(result, SKIP_API_ERROR)
+        skip(result, SKIP_API_ERROR)
         return None
     if not m.id:
         keyless.append((line_no, d))
         return None
     u = m.usage
-    # common.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
+    # dedup.rank's order (non-sidechain first, then the largest total) as one int, on the raw counts
     rank = (
         (u.input_tokens or 0)
         + (u.output_tokens or 0)
@@ -120,7 +126,15 @@ def _candidate(d: Line, result: ParseResult, keyless: list, line_no: int) -> tup
     return (f"{m.id}:{d.requestId}" if d.requestId else m.id), rank
 
 
-def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallback_session, lookup):
+def _scan(
+    data: bytes,
+    first_line: int,
+    result: ParseResult,
+    src: str,
+    project: str | None,
+    fallback_session: str,
+    lookup: Lookup,
+) -> tuple[list[tuple], list[tuple[int, Line]]]:
     """The reference scan: (rows of the best copy of each request, keyless lines)."""
     # Streaming snapshots repeat most requests, so duplicates are collapsed on the decoded lines
     # (cheap) and only the winners are turned into records (timestamps, checks: the costly part).
@@ -151,8 +165,8 @@ def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallb
         pos = find(b'"usage"', line_end)
         try:
             d = _decode(view[start:line_end])
-        except common.DECODE_ERRORS as exc:
-            problems.append(LineProblem(src, line_no, common.decode_error(exc)))
+        except reading.DECODE_ERRORS as exc:
+            problems.append(LineProblem(src, line_no, reading.decode_error(exc)))
             continue
         got = _candidate(d, result, keyless, line_no)
         if got is None:
@@ -166,9 +180,9 @@ def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallb
             if rank > old[0]:
                 best[key] = (rank, line_no, d)
 
-    result.end_line = line_no - 1 + common.newlines(data, counted_to, len(data))
+    result.end_line = line_no - 1 + reading.newlines(data, counted_to, len(data))
     if dropped:
-        common.skip(result, SKIP_DUPLICATE, dropped)
+        skip(result, SKIP_DUPLICATE, dropped)
     rows = []
     for key, (_rank, n, d) in best.items():
         row = _row(d, key, n, src, project, fallback_session, lookup, problems)
@@ -177,7 +191,15 @@ def _scan(data: bytes, first_line: int, result: ParseResult, src, project, fallb
     return rows, keyless
 
 
-def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, fallback_session, lookup):
+def _scan_fast(
+    data: bytes,
+    first_line: int,
+    result: ParseResult,
+    src: str,
+    project: str | None,
+    fallback_session: str,
+    lookup: Lookup,
+) -> tuple[list[tuple], list[tuple[int, Line]]]:
     """The same scan by the compiled `_ccscan`, which hands every line it is unsure of, and every
     row that needs checking, to the reference code here (`slow`, `finish`)."""
     keyless: list[tuple[int, Line]] = []
@@ -187,27 +209,38 @@ def _scan_fast(data: bytes, first_line: int, result: ParseResult, src, project, 
     def slow(start: int, end: int, line_no: int) -> tuple[str, int] | None:
         try:
             d = _decode(view[start:end])
-        except common.DECODE_ERRORS as exc:
-            problems.append(LineProblem(src, line_no, common.decode_error(exc)))
+        except reading.DECODE_ERRORS as exc:
+            problems.append(LineProblem(src, line_no, reading.decode_error(exc)))
             return None
         return _candidate(d, result, keyless, line_no)
 
     def finish(start: int, end: int, line_no: int, key: str) -> tuple | None:
         return _row(_decode(view[start:end]), key, line_no, src, project, fallback_session, lookup, problems)
 
+    assert _fast is not None
     rows, newlines, synthetic, api_errors, dropped = _fast.scan(
         view, first_line, slow, finish, lookup, src, project, fallback_session
     )
     result.end_line = first_line - 1 + newlines
     for reason, n in ((SKIP_SYNTHETIC, synthetic), (SKIP_API_ERROR, api_errors), (SKIP_DUPLICATE, dropped)):
         if n:
-            common.skip(result, reason, n)
+            skip(result, reason, n)
     return rows, keyless
 
 
-def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems) -> tuple | None:
-    """A winning line as a UsageRecord's fields (a tuple: see ParseResult.rows), or None if bad."""
+def _row(
+    d: Line,
+    key: str | None,
+    line_no: int,
+    src: str,
+    project: str | None,
+    fallback_session: str,
+    lookup: Lookup,
+    problems: list[LineProblem],
+) -> tuple | None:
+    """A winning line as a record tuple (see ParseResult.rows), or None if bad."""
     m = d.message
+    assert m is not None and m.usage is not None, "only lines with a message and usage are rows (_candidate)"
     if not d.timestamp:
         problems.append(LineProblem(src, line_no, "no timestamp"))
         return None
@@ -223,12 +256,12 @@ def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems
     inp, rd, out = u.input_tokens or 0, u.cache_read_input_tokens or 0, u.output_tokens or 0
     ws = u.server_tool_use.web_search_requests or 0 if u.server_tool_use is not None else 0
     try:
-        ts_ms = common.iso_ms(d.timestamp)
+        ts_ms = timestamps.iso_ms(d.timestamp)
         # the OR is in [0, MAX_TOKENS] only if all six are (a negative one makes it negative)
-        if u.input_tokens is None or not 0 <= (inp | w5 | w1 | rd | out | ws) <= common.MAX_TOKENS:
+        if u.input_tokens is None or not 0 <= (inp | w5 | w1 | rd | out | ws) <= wire.MAX_TOKENS:
             # the unusual cases (bad counts, OpenAI-style fields) take the general, checking path
             rec = UsageRecord(ts_ms, m.model, lookup(m.model))
-            common.fill_usage(rec, u)
+            wire.fill_usage(rec, u)
             inp, w5, w1, rd, out, ws = (
                 rec.input_tokens,
                 rec.cache_write_5m,
@@ -240,7 +273,9 @@ def _row(d: Line, key, line_no, src, project, fallback_session, lookup, problems
     except ValueError as exc:
         problems.append(LineProblem(src, line_no, str(exc)))
         return None
-    # UsageRecord's field order; this runs once per request of a gigabyte tree
+    # The record layout (planner.usage.rows.RECORD_COLUMNS), as a literal: this runs once per
+    # request of a gigabyte tree. The compiled scan builds the same tuple by column name, and
+    # tests/test_ccscan.py holds the two equal, row for row and column by column.
     return (
         ts_ms,
         m.model,

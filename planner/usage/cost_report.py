@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from planner.usage import common
+from planner.usage import reading, reports
+from planner.usage.reading import Resolver
 from planner.usage.records import BilledCost, LineProblem, ParseResult
 
 
@@ -29,15 +30,17 @@ def cents_to_dollars(amount: object) -> str:
     return str(d.scaleb(-2))
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     path = Path(path)
     src = str(path)
     result = ParseResult()
-    lookup = common.cached_resolver(resolve)
-    for line_no, where, bucket, item in common.buckets(path, result):
+    lookup = reading.cached_resolver(resolve)
+    for line_no, where, bucket, item in reports.buckets(path, result):
         try:
-            model_raw = common.str_field(item, "model", where)
-            currency = common.str_field(item, "currency", where) or "USD"
+            model_raw = reports.str_field(item, "model", where)
+            currency = reports.str_field(item, "currency", where) or "USD"
             if currency != "USD":
                 raise ValueError(f"{where}: currency {currency!r} (only USD is supported)")
             result.billed.append(
@@ -45,13 +48,13 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                     day=bucket["starting_at"][:10],
                     amount_usd=cents_to_dollars(item.get("amount")),
                     currency=currency,
-                    cost_type=common.str_field(item, "cost_type", where),
+                    cost_type=reports.str_field(item, "cost_type", where),
                     model_raw=model_raw,
                     model=lookup(model_raw) if model_raw else None,
-                    service_tier=common.str_field(item, "service_tier", where),
-                    token_type=common.str_field(item, "token_type", where),
-                    workspace=common.str_field(item, "workspace_id", where),
-                    description=common.str_field(item, "description", where),
+                    service_tier=reports.str_field(item, "service_tier", where),
+                    token_type=reports.str_field(item, "token_type", where),
+                    workspace=reports.str_field(item, "workspace_id", where),
+                    description=reports.str_field(item, "description", where),
                     source=src,
                     line=line_no,
                 )

@@ -16,12 +16,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from planner.usage import common
-from planner.usage.records import BilledCost, LineProblem, ParseResult, UsageRecord
+from planner.usage import dedup, reading, timestamps, wire
+from planner.usage.reading import Resolver
+from planner.usage.records import BilledCost, LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "csv"
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_write_5m", "cache_write_1h", "cache_read")
-COUNT_FIELDS = TOKEN_FIELDS + ("web_search_requests", "requests")
+COUNT_FIELDS = (*TOKEN_FIELDS, "web_search_requests", "requests")
 TEXT_FIELDS = (
     "model",
     "workspace",
@@ -33,7 +34,7 @@ TEXT_FIELDS = (
     "token_type",
     "currency",
 )
-FIELDS = ("ts", "cost") + COUNT_FIELDS + TEXT_FIELDS
+FIELDS = ("ts", "cost", *COUNT_FIELDS, *TEXT_FIELDS)
 SYNONYMS = {
     "ts": "date timestamp time datetime day startingat usagedate createdat starttime",
     "model": "model modelname modelid",
@@ -99,7 +100,7 @@ def _count(value: str, name: str) -> int:
         raise ValueError(f"{name}: {value!r} is not a number") from None
     if Decimal(v) != n:
         raise ValueError(f"{name}: {value!r} is not a whole number")
-    return common.check_count(name, n)
+    return wire.check_count(name, n)
 
 
 def _dollars(value: str) -> str:
@@ -113,15 +114,17 @@ def _dollars(value: str) -> str:
     return str(d)
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     # A CSV is read whole (its header defines every row); dedup keys make a re-read harmless.
     path = Path(path)
     src = str(path)
     result = ParseResult()
-    raw = common.read_from(path, 0)
+    raw = reading.read_from(path, 0)
     result.bytes_read = result.end_offset = len(raw)
-    if common.is_binary(raw[: common.BINARY_PROBE]):
-        return common.binary_result(path, 0)
+    if reading.is_binary(raw[: reading.BINARY_PROBE]):
+        return reading.binary_result(path, 0)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -138,14 +141,14 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
         result.problems.append(LineProblem(src, 1, str(exc)))
         return result
     if unknown:
-        common.skip(result, f"unknown columns not imported: {', '.join(unknown)} (map them with a column mapping)")
+        skip(result, f"unknown columns not imported: {', '.join(unknown)} (map them with a column mapping)")
     if "ts" not in cols:
         result.problems.append(LineProblem(src, 1, "no date/timestamp column in the header"))
         return result
     is_cost = "cost" in cols and not any(f in cols for f in TOKEN_FIELDS)
     if not is_cost and "cost" in cols:
-        common.skip(result, "cost column not used: cost is computed from the tokens")
-    lookup = common.cached_resolver(resolve)
+        skip(result, "cost column not used: cost is computed from the tokens")
+    lookup = reading.cached_resolver(resolve)
     records: list[UsageRecord] = []
     for row in rows:
         line_no = rows.line_num
@@ -157,7 +160,7 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
         get = {f: row[i].strip() for f, i in cols.items()}
         try:
             stamp = get["ts"]
-            ts_ms = common.to_ms(stamp)
+            ts_ms = timestamps.to_ms(stamp)
             date_only = len(stamp) <= 10
             model_raw = get.get("model") or None
             if is_cost:
@@ -187,7 +190,6 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 ts_ms=ts_ms,
                 model_raw=model_raw,
                 model=lookup(model_raw),
-                **counts,
                 requests=requests if requests is not None else (0 if date_only else 1),
                 kind="bucket" if date_only else "request",
                 bucket_seconds=86400 if date_only else 0,
@@ -207,8 +209,10 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 if date_only
                 else None,
             )
+            for name, value in counts.items():  # token counts, by their UsageRecord field names
+                setattr(rec, name, value)
         except ValueError as exc:
             result.problems.append(LineProblem(src, line_no, str(exc)))
             continue
         records.append(rec)
-    return common.finish(result, records, SKIP_DUPLICATE)
+    return dedup.finish(result, records, SKIP_DUPLICATE)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.usage import common
+from planner.usage import reading
 
 _MODULES = {
     "claude-code": "claude_code",
@@ -36,7 +36,7 @@ class Discovery:
 
 def detect_head(head: bytes, suffix: str = "") -> str | None:
     """The format of a file starting with `head` (None: not a usage log)."""
-    if common.is_binary(head):
+    if reading.is_binary(head):
         return None
     text = head.lstrip()
     if not text:
@@ -71,7 +71,7 @@ def detect_format(path: Path) -> str | None:
         with open(path, "rb") as f:
             head = f.read(HEAD)
     except FileNotFoundError:
-        raise common.SourceVanished(f"{path}: file vanished while reading") from None
+        raise reading.SourceVanished(f"{path}: file vanished while reading") from None
     return detect_head(head, path.suffix.lower())
 
 
@@ -148,7 +148,7 @@ def sniff(path: str) -> bytes:
 def classify(head: bytes, path: str, fmt: str | None = None) -> tuple[str | None, str | None]:
     """(format, None) for a usage log, or (None, why it is skipped); `fmt` forces the format of
     any readable text file."""
-    if common.is_binary(head):
+    if reading.is_binary(head):
         return None, "binary file (NUL bytes in the first 8 KiB)"
     if not head.strip():
         return None, "empty file (nothing to import yet)"
@@ -194,5 +194,5 @@ def discover(paths: Sequence[Path], fmt: str | None = None) -> Discovery:
             if found:
                 out.files.append((path, found))
             else:
-                out.skipped.append((path, why))
+                out.skipped.append((path, why or "not a recognised usage log"))
     return out

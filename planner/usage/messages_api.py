@@ -14,8 +14,9 @@ from typing import Any
 
 import msgspec
 
-from planner.usage import common
-from planner.usage.records import LineProblem, ParseResult, UsageRecord
+from planner.usage import dedup, reading, timestamps, wire
+from planner.usage.reading import Resolver
+from planner.usage.records import LineProblem, ParseResult, UsageRecord, skip
 
 FORMAT = "messages"
 NO_TIMESTAMP = "no timestamp; pass --timestamp"
@@ -28,7 +29,7 @@ class Line(msgspec.Struct):
     id: str | None = None
     type: str | None = None
     model: str | None = None
-    usage: common.Usage | None = None
+    usage: wire.WireUsage | None = None
     timestamp: Any = None
     ts: Any = None
     created_at: Any = None
@@ -48,23 +49,25 @@ def default_ts_ms(options: Mapping[str, Any]) -> int | None:
     if v is None:
         return None
     if isinstance(v, datetime):
-        return common.iso_ms(v.isoformat()) if v.tzinfo else common.to_ms(v.isoformat())
-    return common.to_ms(v)
+        return timestamps.iso_ms(v.isoformat()) if v.tzinfo else timestamps.to_ms(v.isoformat())
+    return timestamps.to_ms(v)
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     path = Path(path)
     src = str(path)
-    result, data, first_line = common.begin(path, start_offset, options)
+    result, data, first_line = reading.begin(path, start_offset, options)
     fallback_ms = default_ts_ms(options)
-    lookup = common.cached_resolver(resolve)
+    lookup = reading.cached_resolver(resolve)
     records: list[UsageRecord] = []
-    for line_no, d in common.decoded_lines(data, first_line, _decode, result, src):
+    for line_no, d in reading.decoded_lines(data, first_line, _decode, result, src):
         if d.type == "error":
-            common.skip(result, SKIP_ERROR)
+            skip(result, SKIP_ERROR)
             continue
         if d.usage is None:
-            common.skip(result, SKIP_NO_USAGE)
+            skip(result, SKIP_NO_USAGE)
             continue
         if not d.model:
             result.problems.append(LineProblem(src, line_no, "usage without a model"))
@@ -72,7 +75,7 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
         stamp = next((v for v in (d.timestamp, d.ts, d.created_at, d.time) if v is not None), None)
         try:
             if stamp is not None:
-                ts_ms = common.to_ms(stamp)
+                ts_ms = timestamps.to_ms(stamp)
             elif fallback_ms is not None:
                 ts_ms = fallback_ms
             else:
@@ -90,9 +93,9 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 dedup_key=d.id or None,
                 fmt=FORMAT,
             )
-            common.fill_usage(rec, d.usage)
+            wire.fill_usage(rec, d.usage)
         except ValueError as exc:
             result.problems.append(LineProblem(src, line_no, str(exc)))
             continue
         records.append(rec)
-    return common.finish(result, records, SKIP_DUPLICATE)
+    return dedup.finish(result, records, SKIP_DUPLICATE)

@@ -7,8 +7,10 @@ Token fields follow the API's `usage` object, with cache writes split by TTL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+
+from planner.usage.rows import RECORD_COLUMNS
 
 
 @dataclass(slots=True)
@@ -53,6 +55,10 @@ class UsageRecord:
         return self.prompt_tokens + self.output_tokens
 
 
+# A record tuple is a UsageRecord's fields in order (`UsageRecord(*row)`): the layout is planner.usage.rows.
+assert tuple(f.name for f in fields(UsageRecord)) == RECORD_COLUMNS, "UsageRecord and usage.rows.RECORD differ"
+
+
 @dataclass(slots=True)
 class BilledCost:
     """One row of an Admin API cost report: what Anthropic billed (for reconciliation)."""
@@ -85,8 +91,8 @@ class LineProblem:
 class ParseResult:
     records: list[UsageRecord] = field(default_factory=list)
     # With options["compact"] a parser that supports it (module attribute COMPACT = True) fills
-    # `rows` instead of `records`: each a plain tuple of a UsageRecord's fields in their order
-    # (`UsageRecord(*row)` rebuilds it). The store's fast path: building 350K dataclasses and then
+    # `rows` instead of `records`: each a plain tuple in the record layout of planner.usage.rows
+    # (a UsageRecord's fields in their order: `UsageRecord(*row)` rebuilds it). The store's fast path: building 350K dataclasses and then
     # reading them back costs more than parsing the gigabyte of JSON they come from.
     rows: list[tuple] = field(default_factory=list)
     billed: list[BilledCost] = field(default_factory=list)
@@ -96,3 +102,8 @@ class ParseResult:
     head: bytes | None = None  # the file's first bytes (up to 8 KiB) when it was read from offset 0
     end_offset: int = 0  # offset after the last complete line consumed
     end_line: int = 0  # lines before end_offset (the next incremental read's options["start_line"])
+
+
+def skip(result: ParseResult, reason: str, n: int = 1) -> None:
+    """Count `n` lines skipped for `reason` (valid, but nothing billable)."""
+    result.skipped[reason] = result.skipped.get(reason, 0) + n

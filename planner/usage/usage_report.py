@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from planner.usage import common
+from planner.usage import dedup, reading, reports, timestamps
+from planner.usage.reading import Resolver
 from planner.usage.records import LineProblem, ParseResult, UsageRecord
 
 FORMAT = "usage-report"
@@ -19,19 +20,21 @@ SKIP_DUPLICATE = "repeated bucket (same start and dimensions; kept the largest)"
 DIMENSIONS = ("model", "service_tier", "context_window", "workspace_id", "api_key_id", "inference_geo", "speed")
 
 
-def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[str, Any] = {}) -> ParseResult:
+def parse(
+    path: Path | str, *, start_offset: int = 0, resolve: Resolver | None = None, options: Mapping[str, Any] = {}
+) -> ParseResult:
     # A report is one JSON document: always read whole (start_offset is ignored; dedup keys make
     # a re-read harmless).
     path = Path(path)
     src = str(path)
     result = ParseResult()
-    lookup = common.cached_resolver(resolve)
+    lookup = reading.cached_resolver(resolve)
     records: list[UsageRecord] = []
-    for line_no, where, bucket, item in common.buckets(path, result):
+    for line_no, where, bucket, item in reports.buckets(path, result):
         try:
-            start = common.to_ms(bucket["starting_at"])
-            end = common.to_ms(bucket["ending_at"]) if bucket.get("ending_at") else None
-            dims = {k: common.str_field(item, k, where) for k in DIMENSIONS}
+            start = timestamps.to_ms(bucket["starting_at"])
+            end = timestamps.to_ms(bucket["ending_at"]) if bucket.get("ending_at") else None
+            dims = {k: reports.str_field(item, k, where) for k in DIMENSIONS}
             cc = item.get("cache_creation") or {}
             stu = item.get("server_tool_use") or {}
             if not isinstance(cc, dict) or not isinstance(stu, dict):
@@ -41,12 +44,12 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
                 ts_ms=start,
                 model_raw=model_raw,
                 model=lookup(dims["model"]) if dims["model"] else None,
-                input_tokens=common.int_field(item, "uncached_input_tokens", where),
-                cache_write_5m=common.int_field(cc, "ephemeral_5m_input_tokens", where + ".cache_creation"),
-                cache_write_1h=common.int_field(cc, "ephemeral_1h_input_tokens", where + ".cache_creation"),
-                cache_read=common.int_field(item, "cache_read_input_tokens", where),
-                output_tokens=common.int_field(item, "output_tokens", where),
-                web_search_requests=common.int_field(stu, "web_search_requests", where + ".server_tool_use"),
+                input_tokens=reports.int_field(item, "uncached_input_tokens", where),
+                cache_write_5m=reports.int_field(cc, "ephemeral_5m_input_tokens", where + ".cache_creation"),
+                cache_write_1h=reports.int_field(cc, "ephemeral_1h_input_tokens", where + ".cache_creation"),
+                cache_read=reports.int_field(item, "cache_read_input_tokens", where),
+                output_tokens=reports.int_field(item, "output_tokens", where),
+                web_search_requests=reports.int_field(stu, "web_search_requests", where + ".server_tool_use"),
                 requests=0,
                 service_tier=dims["service_tier"] or "standard",
                 geo=dims["inference_geo"],
@@ -67,4 +70,4 @@ def parse(path: Path, *, start_offset: int = 0, resolve=None, options: Mapping[s
             result.problems.append(LineProblem(src, line_no, str(exc)))
             continue
         records.append(rec)
-    return common.finish(result, records, SKIP_DUPLICATE)
+    return dedup.finish(result, records, SKIP_DUPLICATE)

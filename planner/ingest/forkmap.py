@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,7 +35,7 @@ def ordered_map(
     lost: Callable[[T, str], R],
     chunk: int = 1,
     init: Callable[[], None] | None = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """fn(item) for every item, computed in `workers` forked processes, yielded in order.
 
     Results cross back pickled. Closing the iterator early kills the workers. Needs the "fork"
@@ -97,7 +97,7 @@ def ordered_map(
                 yield lost(items[nxt], "its parse worker process died before finishing it")
                 nxt += 1
                 continue
-            for conn in ready:
+            for conn in cast("list[connection.Connection]", ready):
                 try:
                     for i, result in pickle.loads(conn.recv_bytes()):
                         pending[i] = result
