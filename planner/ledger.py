@@ -209,7 +209,11 @@ def _sums_sql(
 _KEY_SQL = {
     "project": "coalesce(project, workspace, '(none)')",
     "session": "coalesce(session, '(none)')",
+    "workspace": "coalesce(workspace, '(none)')",
 }
+# One row per UTC/local day and key, labelled "YYYY-MM-DD|key": reconcile (model) and budgets
+# scoped to a model, project or workspace (one pass instead of one query per day).
+DAY_KEYS = ("day+model", "day+project", "day+workspace")
 
 
 def summarize(
@@ -220,12 +224,12 @@ def summarize(
     since/until: dates (in `tz`; until inclusive) or aware datetimes. model: a model id or alias
     (filters by canonical id when the catalog knows it, else by the id as logged).
     """
-    if by not in BY and by != "day+model":
+    if by not in BY and by not in DAY_KEYS:
         raise PlannerError(f"--by must be one of {', '.join(BY)} (got {by!r})")
     z = zone(tz)
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
-    time_key = by in ("day", "week", "month", "day+model")
+    time_key = by in ("day", "week", "month", *DAY_KEYS)
     if not time_key or z is UTC:
         slot = DAY_MS
     else:
@@ -241,7 +245,7 @@ def summarize(
                 f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else "")
             )
         where.append(f"dim IN ({', '.join(str(i) for i in wanted) or 'NULL'})")
-    sql, args = _sums_sql(store, thresholds, slot, since_ms, until_ms, _KEY_SQL.get(by), where)
+    sql, args = _sums_sql(store, thresholds, slot, since_ms, until_ms, _KEY_SQL.get(by.removeprefix("day+")), where)
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
@@ -258,7 +262,7 @@ def summarize(
             label = label_cache.get(s)
             if label is None:
                 label = label_cache[s] = _time_label(start_ms, z, by)
-            if by == "day+model":
+            if by in DAY_KEYS:
                 label = f"{label}|{k}"
         else:
             label = k
@@ -306,7 +310,7 @@ def summarize(
 
 def _time_label(start_ms: int, z, by: str) -> str:
     local = datetime.fromtimestamp(start_ms / 1000, tz=z).date()
-    if by in ("day", "day+model"):
+    if by == "day" or by in DAY_KEYS:
         return local.isoformat()
     if by == "week":
         y, w, _ = local.isocalendar()
