@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "limits": "planner.cli.limits",
     "cost": "planner.cli.cost",
     "tokens": "planner.cli.tokens",
+    "budget": "planner.cli.budget",
+    "watch": "planner.cli.watch",
+    "statusline": "planner.cli.statusline",
 }
 
 EPILOG = """\
