@@ -72,7 +72,7 @@ def run_pass(
         for x in alerts:
             if (x.rule, x.kind, x.period) == (a.rule, a.kind, a.period) and x.rank < a.rank:
                 state.claim(store, x.key, x.body(), (), now_ms, status="superseded")
-        events.append(Event("alert", now, a.body(), f"{a.rule} {a.kind} {a.level} {a.period}: {a.text}"))
+        events.append(Event("alert", now, a.body(), a.text.removeprefix("planner: ")))
     for p in state.pending(store, names, now_ms):
         channel = channels[p.channel]
         label = f"{p.key[0]} {p.key[1]} {p.key[2]} {p.key[3]}"
