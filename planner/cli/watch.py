@@ -145,8 +145,9 @@ def build(args: argparse.Namespace) -> Any:
 
         config.probe_models = [default_model(catalog, datetime.now(UTC))]
     chans, notes = channels(args, conf)
-    clock = (lambda: at) if at else None
-    watcher = Watcher(config, chans, load_budgets, **({"clock": clock} if clock else {}))
+    watcher = Watcher(config, chans, load_budgets)
+    if at is not None:
+        watcher.clock = lambda: at
     interval = args.interval if args.interval is not None else float(conf.get("interval_s", 60))
     return watcher, notes, interval
 
