@@ -1,7 +1,7 @@
 """Each budget's spend per day, read through the ledger (never its SQL), then `projection.budgets`.
 
-One ledger pass per kind of scope, shared by every budget of that kind: the organisation from
-`summarize(by="day")`, models and groups from `by="day+model"` (both read the 15-minute slots),
+One ledger pass per kind of scope, shared by every budget of that kind: the organisation, models
+and groups from `summarize(by="day+model")` (it reads the 15-minute slots),
 projects and workspaces from `by="day+project"` / `by="day+workspace"` (these read the rows).
 Requests of models the catalog cannot price are never counted as $0 silently: each status says
 how many were left out, so `spent` is then a lower bound.
@@ -16,7 +16,15 @@ from typing import Any
 
 from planner.projection.budgets import WINDOW, Budget, BudgetStatus, Scope, status
 
-_LEDGER_BY = {"model": "day+model", "group": "day+model", "project": "day+project", "workspace": "day+workspace"}
+# The organisation reads day+model too: the same SQL as by="day" (both group by day and price
+# dimension), so org, model and group budgets share one pass.
+_LEDGER_BY = {
+    "org": "day+model",
+    "model": "day+model",
+    "group": "day+model",
+    "project": "day+project",
+    "workspace": "day+workspace",
+}
 
 
 class ScopeSpend:
@@ -29,7 +37,7 @@ class ScopeSpend:
         self.until = until
         self._rows: dict[str, list[tuple[date, str, Decimal, int]]] = {}
 
-    def _ledger_rows(self, by: str) -> list[tuple[date, str, Decimal, int]]:
+    def rows(self, by: str) -> list[tuple[date, str, Decimal, int]]:
         """(day, key, cost, unpriced requests) for one `by` of the ledger, cached."""
         rows = self._rows.get(by)
         if rows is None:
@@ -61,12 +69,12 @@ class ScopeSpend:
 
     def daily(self, scope: Scope) -> tuple[list[tuple[date, Decimal]], list[str]]:
         """([(day, cost)], warnings) of one scope over [since, until]."""
-        by = "day" if scope.kind == "org" else _LEDGER_BY[scope.kind]
+        by = _LEDGER_BY[scope.kind]
         match = (lambda key: True) if scope.kind == "org" else self._matches(scope)
         per_day: dict[date, Decimal] = {}
         unpriced = 0
         seen = False
-        for day, key, cost, unpriced_requests in self._ledger_rows(by):
+        for day, key, cost, unpriced_requests in self.rows(by):
             if match(key):
                 seen = True
                 per_day[day] = per_day.get(day, Decimal(0)) + cost
