@@ -171,3 +171,15 @@ def test_the_loop_stops_cleanly_on_a_signal(tmp_path, sig):
     kinds = [e["event"] for e in lines]
     assert proc.returncode == 0 and "Traceback" not in err
     assert kinds[0] == "started" and kinds[-1] == "stopped" and kinds.count("imported") == 1
+
+
+def test_the_service_examples_in_docs_run_planner_watch():
+    import configparser
+    import plistlib
+
+    unit = configparser.ConfigParser(interpolation=None, strict=True)
+    unit.read_string((ROOT / "docs" / "examples" / "planner-watch.service").read_text())
+    assert "planner watch" in unit["Service"]["ExecStart"] and unit["Service"]["KillSignal"] == "SIGTERM"
+    assert unit["Install"]["WantedBy"] == "default.target"
+    plist = plistlib.loads((ROOT / "docs" / "examples" / "dev.planner.watch.plist").read_bytes())
+    assert plist["ProgramArguments"][1] == "watch" and plist["KeepAlive"] == {"SuccessfulExit": False}
