@@ -95,7 +95,8 @@ def test_levels_crossed_together_fire_once_at_the_highest(store):
     clock = FakeClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
     rec = Recorder()
     # spent 20 × $4.25 = 85 of 100: 50% and 80% crossed in the same pass
-    events = dispatch.run_pass(store, _alerts(Decimal("4.25"), date(2026, 11, 20)), {"webhook": rec}, clock.now)
+    alerts = _alerts(Decimal("4.25"), date(2026, 11, 20))[::-1]  # in any order
+    events = dispatch.run_pass(store, alerts, {"webhook": rec}, clock.now)
     spent = [e.fields["level"] for e in events if e.event == "alert" and e.fields["kind"] == "spent"]
     assert spent == [Decimal("0.8")]
     assert [b["level"] for b in rec.sent if b["kind"] == "spent"] == [Decimal("0.8")]

@@ -89,7 +89,7 @@ def test_recorded_payload_on_the_samples(env, capsys, monkeypatch):
     assert _cli(capsys, "import", str(SAMPLES), "--timestamp", "2026-11-19T02:00:00Z") == 0
     _cli(capsys, "budget", "set", "team", "300")
     _cli(capsys, "budget", "set", "sonnet", "100", "--scope", "group:sonnet-4x")
-    _cli(capsys, "budget", "set", "haiku", "5", "--scope", "group:haiku-4-5")  # not this session's group
+    _cli(capsys, "budget", "set", "opus", "5", "--scope", "group:opus-4x")  # tighter, but not this session's group
     _probe(env / "planner.db", "sonnet-4x", datetime(2026, 11, 20, 12, 6, tzinfo=UTC), 248_000)
     code, out = line(capsys, monkeypatch, json.dumps(PAYLOAD))
     assert code == 0 and out.count("\n") == 1
@@ -101,7 +101,7 @@ def test_recorded_payload_on_the_samples(env, capsys, monkeypatch):
     parts = out.strip().split(" · ")
     assert parts[0] == f"${today:,.2f} today"
     assert parts[1] == f"${rate:,.2f}/h"
-    # the tightest budget for a Sonnet session is the Sonnet group's (160 projected of 100), not Haiku's
+    # the tightest budget for a Sonnet session is the Sonnet group's (160 projected of 100), not Opus's
     main(["budget", "list", "--today", "2026-11-20", "--format", "json"])
     listed = {b["name"]: b for b in json.loads(capsys.readouterr().out, parse_float=Decimal)["budgets"]}
     sonnet = listed["sonnet"]
