@@ -19,7 +19,7 @@ def load(path: Path | None = None) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PlannerError(f"{path}: cannot read settings ({exc})")
+        raise PlannerError(f"{path}: cannot read settings ({exc})") from None
 
 
 def save(data: dict, path: Path | None = None) -> Path:
