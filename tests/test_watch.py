@@ -86,6 +86,7 @@ def test_once_a_failed_delivery_exits_1_and_is_sent_by_a_later_run(env, capsys):
         (("--webhook", "ftp://x/y"), "not a webhook URL"),
         (("--tier", "tier9"), "unknown tier 'tier9'"),
         (("--share", "lots"), "--share: not a positive number"),
+        (("--interval", "0"), "must be above 0 seconds"),
     ],
 )
 def test_once_errors_are_one_line(env, capsys, argv, words):

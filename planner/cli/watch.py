@@ -149,6 +149,8 @@ def build(args: argparse.Namespace) -> Any:
     if at is not None:
         watcher.clock = lambda: at
     interval = args.interval if args.interval is not None else float(conf.get("interval_s", 60))
+    if not interval > 0:
+        raise PlannerError("--interval (or [alerts] interval_s) must be above 0 seconds")
     return watcher, notes, interval
 
 
