@@ -20,6 +20,7 @@ from planner.catalog.cost import CATEGORIES
 from planner.catalog.cost import tidy as _tidy
 from planner.errors import PlannerError
 from planner.store import SLOT_MS, Store
+from planner.store.aggregates import KEYS as SUM_KEYS
 
 When = date | datetime | None  # a bound: a date in the report's zone, or an aware datetime
 BY = ("day", "week", "month", "model", "project", "session", "tier")
@@ -176,6 +177,11 @@ def _uncached(rates: Rates, inp: Count, cw5: Count, cw1h: Count, cread: Count, o
     return _cost(rates, inp + cw5 + cw1h + cread, 0, 0, 0, out, web)
 
 
+# One row per UTC/local day and key, labelled "YYYY-MM-DD|key": reconcile (model) and budgets
+# scoped to a model, project or workspace (one pass instead of one query per day).
+DAY_KEYS = ("day+model", "day+project", "day+workspace")
+
+
 def summarize(
     store: Store,
     catalog: Catalog,
@@ -191,12 +197,12 @@ def summarize(
     since/until: dates (in `tz`; until inclusive) or aware datetimes. model: a model id or alias
     (filters by canonical id when the catalog knows it, else by the id as logged).
     """
-    if by not in BY and by != "day+model":
+    if by not in BY and by not in DAY_KEYS:
         raise PlannerError(f"--by must be one of {', '.join(BY)} (got {by!r})")
     z = zone(tz)
     since_ms, until_ms = local_bounds(since, until, tz)
     thresholds = catalog.band_thresholds()
-    time_key = by in ("day", "week", "month", "day+model")
+    time_key = by in ("day", "week", "month", *DAY_KEYS)
     # every zone's offset is a multiple of 15 minutes: slots are summed in other zones' days
     slot = DAY_MS if not time_key or z is UTC else SLOT_MS
     wanted: list[int] | None = None
@@ -209,9 +215,8 @@ def summarize(
             raise PlannerError(
                 f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else "")
             )
-    sums = store.usage_sums(
-        thresholds, slot, since_ms, until_ms, key=by if by in ("project", "session") else None, dims=wanted
-    )
+    key = by.removeprefix("day+")
+    sums = store.usage_sums(thresholds, slot, since_ms, until_ms, key=key if key in SUM_KEYS else None, dims=wanted)
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
@@ -228,7 +233,7 @@ def summarize(
             label = label_cache.get(s)
             if label is None:
                 label = label_cache[s] = _time_label(start_ms, z, by)
-            if by == "day+model":
+            if by in DAY_KEYS:
                 label = f"{label}|{k}"
         else:
             label = k
@@ -276,7 +281,7 @@ def summarize(
 
 def _time_label(start_ms: int, z: ZoneInfo | timezone, by: str) -> str:
     local = datetime.fromtimestamp(start_ms / 1000, tz=z).date()
-    if by in ("day", "day+model"):
+    if by == "day" or by in DAY_KEYS:
         return local.isoformat()
     if by == "week":
         y, w, _ = local.isocalendar()

@@ -1,4 +1,5 @@
-"""User settings (settings.toml in the config dir): calibrated token factors per model.
+"""User settings (settings.toml in the config dir): calibrated token factors per model, budgets
+([[budgets]]) and alert channels ([alerts]).
 Written atomically with tomli-w; an unreadable file is an error, never silently replaced."""
 
 from __future__ import annotations
@@ -43,3 +44,28 @@ def set_token_factor(model: str, factor: float, path: Path | None = None) -> Pat
     data = load(path)
     data.setdefault("token_factors", {})[model] = round(float(factor), 4)
     return save(data, path)
+
+
+def budgets(path: Path | None = None) -> list[dict]:
+    """The `[[budgets]]` tables as written (`planner.projection.budgets.from_toml` reads each)."""
+    value = load(path).get("budgets", [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise PlannerError(f"{path or 'settings.toml'}: budgets must be a list of [[budgets]] tables")
+    return value
+
+
+def set_budgets(entries: list[dict], path: Path | None = None) -> Path:
+    data = load(path)
+    if entries:
+        data["budgets"] = entries
+    else:
+        data.pop("budgets", None)
+    return save(data, path)
+
+
+def alerts(path: Path | None = None) -> dict:
+    """The `[alerts]` table: channels (webhook, command, desktop) and rules for `planner watch`."""
+    value = load(path).get("alerts", {})
+    if not isinstance(value, dict):
+        raise PlannerError(f"{path or 'settings.toml'}: alerts must be an [alerts] table")
+    return value

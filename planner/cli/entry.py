@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "limits": "planner.cli.limits",
     "cost": "planner.cli.cost",
     "tokens": "planner.cli.tokens",
+    "budget": "planner.cli.budget",
+    "watch": "planner.cli.watch",
+    "statusline": "planner.cli.statusline",
 }
 
 EPILOG = """\
@@ -97,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["statusline"]:
+        # Claude Code runs this after every message: skip building every command's parser.
+        from planner.cli.statusline import fast
+
+        code = fast(given[1:])
+        if code >= 0:
+            return code
     parser = build_parser()
     args = parser.parse_args(argv)
     module = getattr(args, "_module", None)

@@ -96,8 +96,7 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet or args.json or not sys.stderr.isatty() else _Progress()
     try:
         summary = import_paths(
-            store,
-            targets, fmt=args.input_format, since=since, catalog=catalog, progress=progress, options=options
+            store, targets, fmt=args.input_format, since=since, catalog=catalog, progress=progress, options=options
         )
     except KeyboardInterrupt:
         if progress:

@@ -17,6 +17,7 @@ SumRow = tuple[int, int, int, str, int, int, int, int, int, int, int]
 KEYS = {
     "project": "coalesce(project, workspace, '(none)')",
     "session": "coalesce(session, '(none)')",
+    "workspace": "coalesce(workspace, '(none)')",
 }
 _SUMS = "sum(requests), sum(input), sum(cw5), sum(cw1h), sum(cread), sum(output), sum(web)"
 

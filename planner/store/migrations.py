@@ -126,7 +126,40 @@ CREATE TABLE IF NOT EXISTS probe_snapshots(
 CREATE INDEX IF NOT EXISTS probe_snapshots_grp ON probe_snapshots(grp, observed_ms);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_slots, m003_probe_snapshots)
+
+def m004_alert_state(conn: sqlite3.Connection) -> None:
+    """Which budget and capacity alerts fired, and to which channels each was delivered
+    (`planner.store.alerts`): what keeps `planner watch` from firing one crossing twice."""
+    run_script(conn, ALERT_STATE_DDL)
+
+
+# Also what `planner.store.alerts.ensure_schema` runs on a bare connection (tests, tools).
+ALERT_STATE_DDL = """
+CREATE TABLE IF NOT EXISTS alert_state(
+    rule       TEXT NOT NULL,      -- 'budget:<name>' or 'capacity:<group>:<dimension>'
+    kind       TEXT NOT NULL,      -- 'spent' | 'forecast' | 'live-share' | 'peak-share' | 'months-to-bind'
+    level      TEXT NOT NULL,      -- the level crossed, canonical text ('0.8', '1', '3')
+    period     TEXT NOT NULL,      -- '2026-11', '2026-11-01..2026-11-30', or a UTC day for capacity
+    fired_ms   INTEGER NOT NULL,   -- when the crossing was first seen (claimed)
+    status     TEXT NOT NULL,      -- 'fired', or 'superseded' (a higher level crossed in the same pass)
+    body       TEXT NOT NULL,      -- the alert as sent (JSON), what a retry sends again
+    PRIMARY KEY (rule, kind, level, period)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_delivery(
+    rule       TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    level      TEXT NOT NULL,
+    period     TEXT NOT NULL,
+    channel    TEXT NOT NULL,      -- 'webhook' | 'command' | 'desktop'
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    delivered_ms INTEGER,          -- NULL until the channel accepted it
+    last_error TEXT,
+    next_ms    INTEGER NOT NULL DEFAULT 0,  -- not retried before this time (backoff between passes)
+    PRIMARY KEY (rule, kind, level, period, channel)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_slots, m003_probe_snapshots, m004_alert_state)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
