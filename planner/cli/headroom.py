@@ -59,7 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from planner import ledger
     from planner.cli.report import _open_store
-    from planner.projection import demand, headroom, spend, tiers
+    from planner.projection import headroom, spend, tiers
+    from planner.views.demand import store_peaks
 
     if args.growth < 0 or args.margin < 0:
         raise PlannerError("--growth and --margin must be >= 0")
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
         since_ms, until_ms = ledger.local_bounds(args.since, args.until, "UTC")
-        peaks = demand.store_peaks(store, catalog, since_ms, until_ms)
+        peaks = store_peaks(store, catalog, since_ms, until_ms)
         if not peaks:
             raise PlannerError("no imported usage in this range; run `planner import` first")
         daily = ledger.daily_spend(store, catalog)

@@ -204,14 +204,14 @@ def start_peaks(db: Path, catalog, *, fork: bool = False):
 
 
 def _peaks(db: Path, catalog, store=None) -> dict:
-    from planner.projection import demand
+    from planner.views.demand import store_peaks
 
     own = store is None
     store = store or open_store(db)
     try:
         # per group and minute in SQLite, then true rolling 60 s maxima (~0.9 s on the 1.4 GB store,
         # where peaks(minute_series()) took ~1.5 s)
-        return demand.store_peaks(store, catalog)
+        return store_peaks(store, catalog)
     finally:
         if own:
             store.close()
