@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from planner.cli._common import add_format, load_catalog, open_store
-from planner.views.probe import ProbeWatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.catalog import Catalog
     from planner.probe.client import ProbeResult
     from planner.store import Store
+    from planner.views.probe import ProbeWatch
 
 HELP = "live rate limits of a model group from a one-token probe call (needs ANTHROPIC_API_KEY)"
 DESCRIPTION = """\
@@ -95,6 +95,7 @@ def default_model(catalog: Catalog, at: datetime) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from planner.probe import client as pc
+    from planner.views.probe import ProbeWatch
 
     api_key = pc.require_key(pc.API_KEY_ENV)
     base_url = pc.resolve_base_url(args.base_url)
@@ -157,8 +158,8 @@ def _save(db: Store, result: ProbeResult) -> None:
 def _print(results: list[ProbeResult], state: ProbeWatch, args: argparse.Namespace, api_key: str) -> None:
     from planner.probe.client import mask_key
     from planner.report import to_json
-    from planner.views.probe import ProbeRound
     from planner.views.output import render
+    from planner.views.probe import ProbeRound
 
     if args.format == "json" and args.watch:
         for r in results:  # one compact object per line, a stream a pipe can follow
