@@ -24,6 +24,7 @@ TARGET_S = 1.0
 def once(db: Path, catalog) -> dict:
     from planner.projection import demand
     from planner.store import Store
+    from planner.views.demand import store_peaks
 
     t0 = time.perf_counter()
     store = Store(db)
@@ -32,9 +33,9 @@ def once(db: Path, catalog) -> dict:
     t2 = time.perf_counter()
     peaks = demand.peaks(rows, catalog)
     t3 = time.perf_counter()
-    minute = demand.store_peaks(store, catalog, rolling=False)
+    minute = store_peaks(store, catalog, rolling=False)
     t4 = time.perf_counter()
-    rolled = demand.store_peaks(store, catalog)  # what the dashboard uses: true rolling 60 s maxima
+    rolled = store_peaks(store, catalog)  # what the dashboard uses: true rolling 60 s maxima
     t5 = time.perf_counter()
     store.close()
     if {g: (d.rpm, d.itpm, d.otpm) for g, d in minute.items()} != {

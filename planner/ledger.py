@@ -1,5 +1,8 @@
 """Priced aggregates over the store: what `planner report` and the dashboard show.
 
+The ledger runs no SQL and does not import the store: it prices the token sums a `SumsSource`
+returns (the `Store` is one; tests may pass any object with these reads).
+
 SQL sums the tokens per (time slot, model, service tier, geo, speed, long-context class) and each
 group is priced with the catalog entry in force on its UTC day. Pricing is linear in the token
 counts once the model, day, modifiers and band are fixed, so a group costs exactly what its
@@ -9,18 +12,50 @@ the class is computed in SQL from each request's own prompt size, never from a g
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.catalog import Catalog
 from planner.catalog.cost import CATEGORIES
 from planner.catalog.cost import tidy as _tidy
 from planner.errors import PlannerError
-from planner.store import SLOT_MS, Store
-from planner.store.aggregates import KEYS as SUM_KEYS
+from planner.usage.records import BilledCost
+
+# One sum row: (time bucket, dim, band class, key, requests, input, cw5, cw1h, cread, output, web).
+SumRow = tuple[int, int, int, str, int, int, int, int, int, int, int]
+DimValues = tuple[str, str | None, str, str | None, str]  # (model_raw, model, tier, geo, speed)
+
+
+class SumsSource(Protocol):
+    """The reads the ledger prices (`planner.store.Store` provides them)."""
+
+    @property
+    def SLOT_MS(self) -> int:  # the finest time bucket the sums are kept in
+        ...
+
+    @property
+    def SUM_KEYS(self) -> Collection[str]:  # keys `usage_sums` can split by besides time and dims
+        ...
+
+    def dims(self) -> Mapping[int, DimValues]: ...
+
+    def usage_sums(
+        self,
+        thresholds: Sequence[int],
+        slot_ms: int,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        *,
+        key: str | None = None,
+        dims: Iterable[int] | None = None,
+    ) -> Iterable[SumRow]: ...
+
+    def billed_costs(self, since_ms: int | None = None, until_ms: int | None = None) -> list[BilledCost]: ...
+
 
 When = date | datetime | None  # a bound: a date in the report's zone, or an aware datetime
 BY = ("day", "week", "month", "model", "project", "session", "tier")
@@ -183,7 +218,7 @@ DAY_KEYS = ("day+model", "day+project", "day+workspace")
 
 
 def summarize(
-    store: Store,
+    store: SumsSource,
     catalog: Catalog,
     *,
     since: When = None,
@@ -204,7 +239,7 @@ def summarize(
     thresholds = catalog.band_thresholds()
     time_key = by in ("day", "week", "month", *DAY_KEYS)
     # every zone's offset is a multiple of 15 minutes: slots are summed in other zones' days
-    slot = DAY_MS if not time_key or z is UTC else SLOT_MS
+    slot = DAY_MS if not time_key or z is UTC else store.SLOT_MS
     wanted: list[int] | None = None
     dims = store.dims()
     if model:
@@ -216,7 +251,9 @@ def summarize(
                 f"no imported usage of {model!r}" + (f" (imported models: {', '.join(known)})" if known else "")
             )
     key = by.removeprefix("day+")
-    sums = store.usage_sums(thresholds, slot, since_ms, until_ms, key=key if key in SUM_KEYS else None, dims=wanted)
+    sums = store.usage_sums(
+        thresholds, slot, since_ms, until_ms, key=key if key in store.SUM_KEYS else None, dims=wanted
+    )
     rates = _Rates(catalog, thresholds)
     groups: dict[str, LedgerRow] = {}
     unpriced: dict[str, int] = {}
@@ -290,7 +327,7 @@ def _time_label(start_ms: int, z: ZoneInfo | timezone, by: str) -> str:
 
 
 def daily_spend(
-    store: Store, catalog: Catalog, *, since: When = None, until: When = None, tz: str = "UTC"
+    store: SumsSource, catalog: Catalog, *, since: When = None, until: When = None, tz: str = "UTC"
 ) -> list[tuple[date, Decimal]]:
     """(local day, cost) for every day with priced usage, oldest first."""
     ledger = summarize(store, catalog, since=since, until=until, tz=tz, by="day")
@@ -333,7 +370,7 @@ class ReconcileRow:
         }
 
 
-def reconcile(store: Store, catalog: Catalog, *, since: When = None, until: When = None) -> list[ReconcileRow]:
+def reconcile(store: SumsSource, catalog: Catalog, *, since: When = None, until: When = None) -> list[ReconcileRow]:
     """Computed cost against billed cost (Admin API cost reports) per UTC day and model."""
     since_ms, until_ms = local_bounds(since, until, "UTC")
     billed: dict[tuple[str, str], Decimal] = {}
@@ -374,7 +411,7 @@ class WhatIfRow:
 
 
 def what_if(
-    store: Store,
+    store: SumsSource,
     catalog: Catalog,
     *,
     since: When = None,

@@ -96,11 +96,11 @@ def render_text(table: Table) -> str:
     body = [[format_cell(row.get(c.key)) for c in table.columns] for row in table.rows]
     widths = [len(h) for h in headers]
     for line in body:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, line)]
+        widths = [max(w, len(cell)) for w, cell in zip(widths, line, strict=True)]
 
     def fmt(cells: Iterable[str]) -> str:
         out = []
-        for cell, col, width in zip(cells, table.columns, widths):
+        for cell, col, width in zip(cells, table.columns, widths, strict=True):
             out.append(cell.rjust(width) if col.align == "right" else cell.ljust(width))
         return "  ".join(out).rstrip()
 

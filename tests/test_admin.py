@@ -15,6 +15,7 @@ from planner.errors import PlannerError
 from planner.probe import admin
 from planner.usage import usage_report
 from planner.usage.detect import detect_format
+from planner.views.limits import configured_rows
 
 ADMIN = "sk-ant-admin01-ADMINTEST-0123456789-QRST"
 NOV = datetime(2026, 11, 23, tzinfo=UTC)
@@ -44,7 +45,7 @@ def test_rate_limits_follow_pagination(api):
 
 
 def test_limit_rows_match_the_catalog():
-    rows = admin.limit_rows(FakeAnthropic().rate_limit_groups, load_catalog(), NOV)
+    rows = configured_rows(FakeAnthropic().rate_limit_groups, load_catalog(), NOV)
     opus, sonnet, haiku, batch, count = rows
     assert (opus["group"], opus["rpm"], opus["itpm"], opus["otpm"], opus["tier"]) == (
         "opus-4x",
@@ -78,7 +79,7 @@ def test_defensive_shapes():
         },
         {"group_type": "files"},
     ]
-    rows = admin.limit_rows(entries, load_catalog(), NOV)
+    rows = configured_rows(entries, load_catalog(), NOV)
     assert rows[0]["tier"] == "start" and rows[0]["other"] == {}
     assert rows[1]["group"] is None and rows[1]["rpm"] == 7 and rows[1]["other"] == {"batch_queue": 5}
     assert rows[1]["mismatches"] == ["not in the catalog: claude-future-9"]
@@ -167,7 +168,7 @@ def test_usage_report_pages_query_and_file(api, tmp_path):
         progress=lambda p, b: progress.append((p, b)),
     )
     assert len(pages) == 2 and progress == [(1, 2), (2, 3)]
-    first = [r for r in api.requests if r.path == "/v1/organizations/usage_report/messages"][0]
+    first = next(r for r in api.requests if r.path == "/v1/organizations/usage_report/messages")
     assert first.query["starting_at"] == ["2026-11-20T00:00:00Z"] and first.query["ending_at"] == [
         "2026-11-21T00:00:00Z"
     ]

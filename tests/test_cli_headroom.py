@@ -7,8 +7,8 @@ import pytest
 from planner import paths
 from planner.catalog import load_catalog
 from planner.cli import main
-from planner.projection import demand
 from planner.store import Store
+from planner.views.demand import store_peaks
 
 SAMPLES = paths.sample_logs_dir()
 
@@ -33,7 +33,7 @@ def test_json_peaks_are_the_stores_rolling_peaks_and_every_tier_is_listed(db, ca
     data = json.loads(out)
     assert code == 0
     cat = load_catalog()
-    expected = demand.store_peaks(Store(db), cat)
+    expected = store_peaks(Store(db), cat)
     assert {g["group"] for g in data["groups"]} == set(expected)
     for g in data["groups"]:
         for dim in ("itpm", "otpm"):

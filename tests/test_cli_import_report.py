@@ -155,7 +155,7 @@ def test_import_admin_usage_from_the_fake_api(db, tmp_path, monkeypatch, capsys)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
         code, out, err = run(capsys, "import", "--admin-usage", "--since", "2026-11-20")
         assert code == 0 and "3 new" in out
-        query = [r for r in api.requests if r.path.endswith("usage_report/messages")][0].query
+        query = next(r for r in api.requests if r.path.endswith("usage_report/messages")).query
         assert "model" in query.get("group_by[]", [])
         code, out, err = run(capsys, "import", "--admin-usage", "--since", "2026-11-20")
         assert code == 0  # the same buckets fetched again: stored once (checked in the totals below)

@@ -13,6 +13,7 @@ from planner.catalog import load_catalog
 from planner.cli import main
 from planner.cli import probe as probe_cmd
 from planner.probe import history
+from planner.views.probe import ProbeWatch
 
 KEY = "sk-ant-api03-CLITEST-abcdefghijklmnop-9876"
 
@@ -153,7 +154,7 @@ def test_watch_stops_cleanly_on_ctrl_c(env, api, capsys, monkeypatch):
 
 
 def test_watch_trend_values():
-    w = probe_cmd._Watch()
+    w = ProbeWatch()
 
     class R:
         def __init__(self, remaining):

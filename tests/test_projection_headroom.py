@@ -87,5 +87,7 @@ def test_custom_when_nothing_fits_and_unknown_limits_cannot_confirm(catalog):
 def test_live_limits_from_a_header_snapshot():
     from types import SimpleNamespace as NS
 
+    from planner.probe.history import live_dims
+
     snap = NS(limits={"requests": NS(limit=50), "input_tokens": NS(limit=30000)})
-    assert headroom.live_limits(snap) == {"rpm": 50, "itpm": 30000, "otpm": None}
+    assert live_dims(snap.limits) == {"rpm": 50, "itpm": 30000, "otpm": None}

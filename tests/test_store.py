@@ -435,9 +435,10 @@ def test_cli_format_names_match_the_parsers():
 
 def test_store_peaks_equal_peaks_over_the_minute_series(store):
     from planner.projection import demand
+    from planner.views.demand import store_peaks
 
     import_samples(store, CATALOG)
-    fast = demand.store_peaks(store, CATALOG, rolling=False)
+    fast = store_peaks(store, CATALOG, rolling=False)
     slow = demand.peaks(store.minute_series(), CATALOG)
     assert fast.keys() == slow.keys() and len(fast) >= 3
     for group in fast:
@@ -455,10 +456,11 @@ def test_store_peaks_equal_peaks_over_the_minute_series(store):
 
 def test_store_peaks_rolling_max_equals_a_brute_force_over_requests(store):
     from planner.projection import demand
+    from planner.views.demand import store_peaks
 
     import_samples(store, CATALOG)
-    rolled = demand.store_peaks(store, CATALOG)
-    minute = demand.store_peaks(store, CATALOG, rolling=False)
+    rolled = store_peaks(store, CATALOG)
+    minute = store_peaks(store, CATALOG, rolling=False)
     dims = store.dims()
     requests = [
         (ts, dims[d][1] or dims[d][0], i, c5, c1, cr, o)

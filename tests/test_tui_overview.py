@@ -8,11 +8,12 @@ from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settl
 
 from planner import ledger
 from planner.catalog import load_catalog
-from planner.projection import demand, headroom, spend, tiers
+from planner.projection import headroom, spend, tiers
 from planner.store import Store
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.widgets.gauge import GroupGaugePanel, gauge_lines
+from planner.views.demand import store_peaks
 
 
 def core(db, as_of: date):
@@ -22,7 +23,7 @@ def core(db, as_of: date):
         daily = ledger.daily_spend(store, catalog)
         fc = spend.forecast(daily, as_of)
         by_model = ledger.summarize(store, catalog, since=as_of.replace(day=1), until=as_of, by="model")
-        peaks = demand.store_peaks(store, catalog)  # rolling 60 s maxima, as the limiter counts
+        peaks = store_peaks(store, catalog)  # rolling 60 s maxima, as the limiter counts
     finally:
         store.close()
     rec = tiers.recommend(peaks, fc.projected, catalog, as_of)

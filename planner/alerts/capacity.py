@@ -44,7 +44,8 @@ def peak_readings(
     max_probe_age_s: float = 3600,
 ) -> list[PeakShare]:
     from planner.probe import history
-    from planner.projection import demand, headroom
+    from planner.projection import headroom
+    from planner.views import demand
 
     since_ms = int((now.timestamp() - lookback_s) * 1000)
     live = history.latest_live_limits(store, max_age_s=max_probe_age_s, now=now)

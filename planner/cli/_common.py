@@ -1,17 +1,20 @@
-"""Helpers shared by the command modules: formats, dates, catalog and store opening."""
+"""What the command modules share: argument types, --format, opening the catalog and the store,
+and printing a view."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.catalog import Catalog
-    from planner.report import Table
+    from planner.store import Store
+    from planner.views.output import View
 
 
 def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json", "csv", "md")) -> None:
@@ -30,8 +33,40 @@ def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None
             return datetime.combine(d, time.max if end_of_day else time.min, tzinfo=UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise PlannerError(f"not a date or ISO 8601 time: {text!r} (try 2026-10-01 or 2026-10-01T12:00:00Z)")
+        raise PlannerError(f"not a date or ISO 8601 time: {text!r} (try 2026-10-01 or 2026-10-01T12:00:00Z)") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def day_arg(text: str) -> date | datetime:
+    """argparse type: a day (YYYY-MM-DD) or an ISO 8601 time."""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def usd_arg(text: str) -> Decimal:
+    """argparse type: an amount in USD ("5000", "$5,000.50"), exact."""
+    try:
+        value = Decimal(text.replace(",", "").lstrip("$"))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}")
+    return value
+
+
+def share_arg(text: str) -> Decimal:
+    """argparse type: a share between 0 and 1 ("0.3" or "30%"), exact."""
+    try:
+        value = Decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1: {text!r}") from None
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1: {text!r}")
+    return value
 
 
 def load_catalog(args: argparse.Namespace) -> Catalog:
@@ -47,7 +82,20 @@ def load_catalog(args: argparse.Namespace) -> Catalog:
     return catalog
 
 
-def emit(table: Table, fmt: str, payload: Any = None) -> None:
-    from planner.report import render
+def open_store(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
+    """The usage store of `--db` (or PLANNER_DB, or the user data dir). With `must_exist`, a missing
+    database is an error that says to import first."""
+    from planner import paths
+    from planner.store import Store
 
-    sys.stdout.write(render(table, fmt, payload=payload) + "\n")
+    db = paths.db_path(getattr(args, "db", None))
+    if must_exist and not db.exists():
+        raise PlannerError(f"no usage imported yet ({db} does not exist); run `planner import` first")
+    return Store(db)
+
+
+def emit(view: View, fmt: str) -> None:
+    """Print `view` in `fmt` (the one rendering path, `planner.views.output`)."""
+    from planner.views.output import render
+
+    sys.stdout.write(render(view, fmt) + "\n")

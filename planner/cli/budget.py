@@ -172,13 +172,14 @@ def _list(args: argparse.Namespace) -> int:
     from planner.alerts.spend import statuses
     from planner.report import Column, Table
     from planner.store import Store
+    from planner.views.output import TableView
 
     budgets = load_budgets()
     today = _day(args.today, "--today") if args.today else datetime.now(UTC).date()
     db = paths.db_path(getattr(args, "db", None))
     notes = ["days are UTC; spent: imported log priced with the catalog; projected: estimate"]
     if not budgets:
-        rows: list = []
+        shown: list = []
         payload: dict = {"budgets": [], "as_of": today}
         notes.append("no budgets set: planner budget set NAME AMOUNT_USD")
     elif not db.exists():
@@ -187,14 +188,14 @@ def _list(args: argparse.Namespace) -> int:
             "as_of": today,
             "warnings": [f"no usage imported yet ({db} does not exist): spend unknown"],
         }
-        rows = [_row(b, None, args.format) for b in budgets]
+        shown = [(b, None) for b in budgets]
         notes.append(payload["warnings"][0])
     else:
         catalog = load_catalog(args)
         with Store(db, readonly=True) as store:
             found = statuses(store, catalog, budgets, today)
         payload = {"budgets": [s.to_json() for s in found], "as_of": today}
-        rows = [_row(s.budget, s, args.format) for s in found]
+        shown = [(s.budget, s) for s in found]
         notes.append("projected: spent so far + the mean of the 7 days before today × the days left (range p10–p90)")
         notes += [f"{s.budget.name}: {w}" for s in found for w in s.warnings]
     columns = [
@@ -208,7 +209,12 @@ def _list(args: argparse.Namespace) -> int:
         Column("over_on", "Over on"),
         Column("crossed", "Crossed"),
     ]
-    emit(Table(columns, rows, title=f"Budgets as of {today}", notes=notes), args.format, payload=payload)
+
+    def table(text: bool) -> Table:
+        rows = [_row(b, st, "table" if text else "csv") for b, st in shown]
+        return Table(columns, rows, title=f"Budgets as of {today}", notes=notes)
+
+    emit(TableView(payload, table), args.format)
     return 0
 
 

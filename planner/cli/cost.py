@@ -7,7 +7,6 @@ import sys
 from datetime import UTC, datetime
 
 from planner.cli._common import add_format, emit, load_catalog, parse_when
-from planner.errors import PlannerError
 
 HELP = "price one request's tokens exactly (breakdown per category)"
 DESCRIPTION = """\
@@ -45,7 +44,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planner.catalog import Usage, price_usage
+    from planner.catalog import Usage
+    from planner.views.cost import request_cost
 
     catalog = load_catalog(args)
     at = parse_when(args.at) or datetime.now(UTC)
@@ -60,36 +60,8 @@ def run(args: argparse.Namespace) -> int:
         geo=args.geo,
         fast=args.fast,
     )
-    result = price_usage(catalog, args.model, usage, at)
-    if not result.priced:
-        raise PlannerError(result.reason or f"cannot price {args.model!r}")
-    for warning in result.warnings:
+    view = request_cost(catalog, args.model, usage, at)
+    for warning in view.result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if args.format == "json":
-        from planner.report import to_json
-
-        sys.stdout.write(to_json(result.to_json()) + "\n")
-        return 0
-    from planner.report import Column, Table
-
-    counts = usage.quantities()
-    rows = [{"category": k, "quantity": counts[k], "cost": v} for k, v in result.breakdown.items()]
-    rows.append({"category": "total", "quantity": None, "cost": result.total})
-    entry = result.entry
-    notes = [
-        f"band: {result.band}; without caching: ${result.uncached_total}",
-        f"source: catalog price effective {entry.effective} ({entry.source})" if entry else "",
-        *(f"warning: {w}" for w in result.warnings),
-    ]
-    table = Table(
-        [
-            Column("category", "Category"),
-            Column("quantity", "Tokens / searches", "right"),
-            Column("cost", "USD", "right"),
-        ],
-        rows,
-        title=f"{result.model} at {at.date()}",
-        notes=[n for n in notes if n],
-    )
-    emit(table, "table")
+    emit(view, args.format)
     return 0

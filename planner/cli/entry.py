@@ -1,8 +1,9 @@
-"""The `planner` command: parse arguments, call the core, print. Thin on purpose.
+"""The `planner` command: parse arguments, call a view, print it. Thin on purpose.
 
-Each subcommand lives in `planner/commands/<name>.py` and exposes `HELP` (one line),
-`configure(parser)` and `run(args) -> int`. Command modules import the core lazily inside
-`run`, so `planner report` never pays for (or imports) Textual.
+Each subcommand lives in `planner/cli/<name>.py` and exposes `HELP` (one line),
+`configure(parser)` and `run(args) -> int`, which builds a result with `planner.views` and prints
+it with `planner.cli._common.emit` (the one rendering path). Command modules import the core
+lazily inside `run`, so `planner report` never pays for (or imports) Textual.
 """
 
 from __future__ import annotations

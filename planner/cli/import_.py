@@ -7,10 +7,16 @@ import json
 import os
 import sys
 import time
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planner.cli._common import load_catalog, parse_when
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.ingest import ImportProgress, ImportSummary
 
 HELP = "import usage logs (Claude Code, app JSONL, batch results, Admin API reports, CSV) into the store"
 DESCRIPTION = """\
@@ -87,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 "no Claude Code directory found (looked at CLAUDE_CONFIG_DIR, ~/.config/claude/projects, "
                 "~/.claude/projects); give the files or directories to import"
             )
-    options: dict = {}
+    options: dict[str, Any] = {}
     if args.timestamp:
         parse_when(args.timestamp)  # a clear error for a bad value
         options = {"batch": {"default_ts": args.timestamp}, "messages": {"default_ts": args.timestamp}}
@@ -123,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_admin_usage(args, since) -> Path:
+def _fetch_admin_usage(args: argparse.Namespace, since: datetime | None) -> Path:
     from planner import paths
 
     if since is None:
@@ -149,7 +155,7 @@ class _Progress:
         self.last = 0.0
         self.width = 0
 
-    def __call__(self, p) -> None:
+    def __call__(self, p: ImportProgress) -> None:
         now = time.monotonic()
         if now - self.last < 0.1 and p.files_done < p.files_total:
             return
@@ -167,9 +173,7 @@ class _Progress:
             self.width = 0
 
 
-def _print_summary(summary, db: Path) -> None:
-    from collections import Counter
-
+def _print_summary(summary: ImportSummary, db: Path) -> None:
     files = summary.files
     by_status = Counter(f.status for f in files)
     read = [f for f in files if f.status in ("new", "appended", "reread", "kept")]
@@ -191,20 +195,20 @@ def _print_summary(summary, db: Path) -> None:
             + ", ".join(f"{n:,} {fmt}" for fmt, n in formats.most_common())
             + "); --json lists every file\n"
         )
-    reasons = Counter()
+    line_reasons: Counter[str] = Counter()
     for f in read:
-        reasons.update(f.skipped)
-    if reasons and len(read) > SHOW_FILES:
+        line_reasons.update(f.skipped)
+    if line_reasons and len(read) > SHOW_FILES:
         w(
             "skipped lines (not billable or repeated): "
-            + "; ".join(f"{n:,} {r}" for r, n in reasons.most_common())
+            + "; ".join(f"{n:,} {r}" for r, n in line_reasons.most_common())
             + "\n"
         )
-    skipped = [f for f in files if f.status in ("skipped", "vanished")]
-    if skipped:
-        reasons = Counter(f.reason for f in skipped)
-        w("\nnot imported: " + "; ".join(f"{n:,} x {r}" for r, n in reasons.most_common()) + "\n")
-        listed = [f for f in skipped if not f.reason.startswith("not a usage log (")]
+    not_read = [f for f in files if f.status in ("skipped", "vanished")]
+    if not_read:
+        file_reasons = Counter(f.reason for f in not_read)
+        w("\nnot imported: " + "; ".join(f"{n:,} x {r}" for r, n in file_reasons.most_common()) + "\n")
+        listed = [f for f in not_read if not f.reason.startswith("not a usage log (")]
         for f in listed[:10]:
             w(f"  {f.path}: {f.reason}\n")
         if len(listed) > 10:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from planner.cli._common import add_format, load_catalog
+from planner.cli._common import add_format, load_catalog, open_store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.catalog import Catalog
+    from planner.probe.client import ProbeResult
+    from planner.store import Store
+    from planner.views.probe import ProbeWatch
 
 HELP = "live rate limits of a model group from a one-token probe call (needs ANTHROPIC_API_KEY)"
 DESCRIPTION = """\
@@ -30,16 +36,10 @@ default https://api.anthropic.com); plain http is refused except to a loopback h
 Exit status: 0 when every probe got an answer (200 or 429), 1 when one failed, 2 on bad usage."""
 
 _sleep = time.sleep  # the --watch pause; tests replace it
-DIM_LABELS = {
-    "requests": "requests/min",
-    "input_tokens": "input tokens/min",
-    "output_tokens": "output tokens/min",
-    "tokens": "tokens/min (in+out)",
-}
 
 
-def _positive(kind):
-    def parse(text: str):
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
@@ -84,7 +84,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_format(parser, ("table", "json"))
 
 
-def default_model(catalog: Any, at: datetime) -> str:
+def default_model(catalog: Catalog, at: datetime) -> str:
     """The cheapest current Haiku by input price (a probe costs ~10 input tokens and 1 output)."""
     priced = []
     for model in catalog.models.values():
@@ -93,16 +93,9 @@ def default_model(catalog: Any, at: datetime) -> str:
     return min(priced)[2] if priced else "claude-haiku-4-5"
 
 
-def _open_db(args: argparse.Namespace):
-    """The usage store, where probe snapshots are kept."""
-    from planner import paths
-    from planner.store import Store
-
-    return Store(paths.db_path(getattr(args, "db", None)))
-
-
 def run(args: argparse.Namespace) -> int:
     from planner.probe import client as pc
+    from planner.views.probe import ProbeWatch
 
     api_key = pc.require_key(pc.API_KEY_ENV)
     base_url = pc.resolve_base_url(args.base_url)
@@ -118,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     rounds = args.count or (None if args.watch else 1)
-    db = _open_db(args)
-    state = _Watch()
+    db = open_store(args, must_exist=False)  # where probe snapshots are kept
+    state = ProbeWatch()
     try:
         while True:
             results = []
@@ -151,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if state.failed_last else 0
 
 
-def _save(db: Any, result: Any) -> None:
+def _save(db: Store, result: ProbeResult) -> None:
     import sqlite3
 
     from planner.probe.history import save_snapshot
@@ -162,117 +155,24 @@ def _save(db: Any, result: Any) -> None:
         print(f"warning: snapshot not saved ({exc})", file=sys.stderr)
 
 
-class _Watch:
-    """Counts for the summary line and the previous remaining values for the trend column."""
-
-    def __init__(self) -> None:
-        self.rounds = 0
-        self.counts: dict[str, int] = {}
-        self.previous: dict[tuple[str, str], int | None] = {}
-        self.current: dict[tuple[str, str], int | None] = {}
-        self.failed_last = False
-
-    def add(self, results: list) -> None:
-        self.rounds += 1
-        self.previous, self.current = self.current, {}
-        for r in results:
-            self.counts[r.status] = self.counts.get(r.status, 0) + 1
-            for dim, lim in r.limits.items():
-                self.current[(r.model, dim)] = lim.remaining
-        self.failed_last = any(r.status == "error" for r in results)
-
-    def trend(self, model: str, dim: str) -> str:
-        if self.rounds < 2:
-            return ""
-        before, now = self.previous.get((model, dim)), self.current.get((model, dim))
-        if before is None or now is None:
-            return "?"
-        return "=" if now == before else f"{now - before:+,}"
-
-    def summary(self, word: str) -> str:
-        total = sum(self.counts.values())
-        parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(self.counts.items())) or "none"
-        return f"{word} after {self.rounds} round(s): {total} probe(s) ({parts}); snapshots saved in the database"
-
-
-def _resets_in(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    s = math.ceil(seconds)
-    return f"{s} s" if s < 60 else f"{s // 60}m {s % 60:02d}s"
-
-
-def _print(results: list, state: _Watch, args: argparse.Namespace, api_key: str) -> None:
+def _print(results: list[ProbeResult], state: ProbeWatch, args: argparse.Namespace, api_key: str) -> None:
     from planner.probe.client import mask_key
-    from planner.report import Column, Table, render, to_json
+    from planner.report import to_json
+    from planner.views.output import render
+    from planner.views.probe import ProbeRound
 
-    if args.format == "json":
-        if args.watch:
-            for r in results:
-                sys.stdout.write(to_json(r.to_json(), indent=None) + "\n")
-        else:
-            payload = results[0].to_json() if len(results) == 1 else [r.to_json() for r in results]
-            sys.stdout.write(to_json(payload) + "\n")
-        sys.stdout.flush()
-        return
-    rows: list[dict] = []
-    notes: list[str] = []
-    general: dict[str, None] = {}  # notes shared by every probe, once, in order
-    for r in results:
-        dims = [d for d in ("requests", "input_tokens", "output_tokens", "tokens") if d in r.limits]
-        for d in dims:
-            lim = r.limits[d]
-            used = lim.used_fraction()
-            rows.append(
-                {
-                    "model": r.model,
-                    "status": r.status,
-                    "dimension": DIM_LABELS[d],
-                    "limit": lim.limit,
-                    "remaining": lim.remaining,
-                    "used": None if used is None else f"{used:.1%}",
-                    "reset": _resets_in(lim.seconds_to_reset(r.observed_at)),
-                    "trend": state.trend(r.model, d),
-                }
-            )
-        if not dims:
-            rows.append({"model": r.model, "status": r.status, "dimension": "(no limit headers)"})
-        http = f"HTTP {r.http_status}" if r.http_status else "no response"
-        why = "" if r.explanation == "ok" else f"; {r.explanation}"
-        notes.append(
-            f"{r.model} ({r.group or 'group unknown'}): {r.status}, {http}{why}"
-            + (f"; request {r.request_id}" if r.request_id else "")
+    if args.format == "json" and args.watch:
+        for r in results:  # one compact object per line, a stream a pipe can follow
+            sys.stdout.write(to_json(r.to_json(), indent=None) + "\n")
+    else:
+        watching = args.watch is not None
+        view = ProbeRound(
+            results,
+            mask_key(api_key),
+            round=state.rounds if watching else None,
+            trends=state.trends(results) if watching else {},
         )
-        if r.tier is not None or r.tier_reason:
-            notes.append(f"  tier: {r.tier or 'unknown'} ({r.tier_reason})")
-        notes.extend(f"  live vs catalog: {m}" for m in r.tier_mismatches)
-        cost = "unknown" if r.cost_usd is None else f"${r.cost_usd}"
-        notes.append(f"  probe cost: {cost} ({r.cost_source})")
-        notes.extend(f"  warning: {w}" for w in r.warnings)
-        general.update(dict.fromkeys(r.notes))
-    notes.extend(general)
-    first = results[0]
-    notes.append(
-        f"source: live headers from {first.host} at {first.observed_at.isoformat(timespec='seconds')} "
-        f"(key {mask_key(api_key)}); — = header not sent (unknown)"
-    )
-    columns = [
-        Column("model", "Model"),
-        Column("status", "Status"),
-        Column("dimension", "Dimension"),
-        Column("limit", "Limit", "right"),
-        Column("remaining", "Remaining", "right"),
-        Column("used", "Used", "right"),
-        Column("reset", "Full in", "right"),
-    ]
-    if args.watch:
-        columns.append(Column("trend", "Trend", "right"))
-    title = (
-        f"Live rate limits ({first.endpoint}), round {state.rounds}"
-        if args.watch
-        else f"Live rate limits ({first.endpoint})"
-    )
-    sys.stdout.write(render(Table(columns, rows, title=title, notes=notes), "table") + "\n")
-    if args.watch:
-        sys.stdout.write("\n")
+        sys.stdout.write(render(view, args.format) + "\n")
+        if watching:
+            sys.stdout.write("\n")
     sys.stdout.flush()

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.cli._common import add_format, emit, load_catalog
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
 
 HELP = "estimate Claude tokens in files (offline), or --calibrate with count_tokens"
 DESCRIPTION = """\
@@ -39,16 +43,16 @@ def _read(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PlannerError(f"{path}: no such file")
+        raise PlannerError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise PlannerError(f"{path}: not UTF-8 text (byte {exc.start})")
+        raise PlannerError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
-        raise PlannerError(f"{path}: cannot read ({exc.strerror})")
+        raise PlannerError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def run(args: argparse.Namespace, *, client=None) -> int:
+def run(args: argparse.Namespace, *, client: httpx.Client | None = None) -> int:
     from planner import settings, tokens
-    from planner.report import Column, Table
+    from planner.views.tokens import estimate_files
 
     catalog = load_catalog(args)
     model = catalog.resolve(args.model)
@@ -67,37 +71,5 @@ def run(args: argparse.Namespace, *, client=None) -> int:
         notes.append(
             f"calibrated {model.id}: {factor:.4f} Claude tokens per cl100k token (key {mask_key(key)}), saved to {where}"
         )
-    rows = []
-    for path, text in zip(args.files, texts):
-        est = tokens.estimate(text, model.id, catalog)
-        rows.append(
-            {
-                "file": path,
-                "model": model.id,
-                "characters": est.characters,
-                "cl100k_tokens": est.cl100k_tokens,
-                "claude_tokens": est.claude_tokens,
-                "factor": est.factor,
-                "factor_source": est.factor_source,
-                "method": est.method,
-                "label": est.label,
-            }
-        )
-    cols = [
-        Column("file", "File"),
-        Column("characters", "Chars", "right"),
-        Column("cl100k_tokens", "cl100k", "right"),
-        Column("claude_tokens", "Claude (est.)", "right"),
-        Column("factor", "Factor", "right"),
-        Column("factor_source", "Factor source"),
-        Column("method", "Counter"),
-    ]
-    notes.append(
-        f"estimates for {model.id} ({model.tokenizer} tokenizer); calibrate with --calibrate for measured factors"
-    )
-    emit(
-        Table(cols, rows, title="token estimates", notes=notes),
-        args.format,
-        payload={"model": model.id, "files": rows, "notes": notes},
-    )
+    emit(estimate_files(list(zip(args.files, texts, strict=True)), model, catalog, notes=notes), args.format)
     return 0

@@ -1,5 +1,6 @@
 """Admin API reads (need `ANTHROPIC_ADMIN_KEY`, an `sk-ant-admin…` key): the configured rate limits
-(`planner limits --live`) and the Messages usage report pages (`planner import --admin-usage`).
+(`planner limits --live`, shown by `planner.views.limits`) and the Messages usage report pages
+(`planner import --admin-usage`).
 
 Response shapes, read defensively because the reference (§2.7, §5.1) documents them only in part:
 - `GET /v1/organizations/rate_limits`: a list page `{"data": [...], "has_more", "next_page"}`. Each
@@ -16,11 +17,8 @@ output, files or errors.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -37,7 +35,6 @@ from planner.probe.client import (
     host_of,
     make_client,
     mask_key,
-    resolve_base_url,
     send_with_retries,
 )
 
@@ -179,7 +176,9 @@ def fetch_rate_limits(
     return [e for p in pages for e in p["data"] if isinstance(e, dict)]
 
 
-def _limit_values(raw: Any) -> dict[str, int]:
+def limit_values(raw: Any) -> dict[str, int]:
+    """{limit type: value} from an entry's `limits` (a list of {"type", "value"} or a mapping);
+    entries that are not a whole number are left out."""
     out: dict[str, int] = {}
     pairs = (
         raw.items()
@@ -194,102 +193,6 @@ def _limit_values(raw: Any) -> dict[str, int]:
         if isinstance(kind, str) and isinstance(value, int) and not isinstance(value, bool):
             out[kind] = value
     return out
-
-
-def limit_rows(entries: list[dict], catalog: Any, at: datetime) -> list[dict]:
-    """One row per group entry: its catalog group, RPM/ITPM/OTPM, other limiters, and the tier the
-    values match in limits.toml ("custom" when none, with the differences)."""
-    from planner.probe.infer import infer_tier
-
-    rows = []
-    for e in entries:
-        kind = e.get("group_type") or e.get("type") or "unknown"
-        models = [m for m in (e.get("models") or []) if isinstance(m, str)]
-        values = _limit_values(e.get("limits"))
-        groups = list(dict.fromkeys(g for g in (catalog.group_of(m) for m in models) if g))
-        group = groups[0] if groups else None
-        dims = {dim: values.get(t) for t, dim in LIMIT_TYPES.items()}
-        other = {k: v for k, v in values.items() if k not in LIMIT_TYPES}
-        row = {
-            "group_type": kind,
-            "group": group,
-            "group_name": catalog.group_name(group) if group else None,
-            "models": models,
-            "rpm": dims["rpm"],
-            "itpm": dims["itpm"],
-            "otpm": dims["otpm"],
-            "other": other,
-            "tier": None,
-            "tier_reason": "",
-            "mismatches": [],
-            "source": "Admin API (configured limits)",
-        }
-        if len(groups) > 1:
-            row["mismatches"].append(f"models span catalog groups {', '.join(groups)}; compared with {group}")
-        unknown = [m for m in models if catalog.resolve(m) is None]
-        if unknown:
-            row["mismatches"].append(f"not in the catalog: {', '.join(unknown)}")
-        if kind == "model_group" and group is not None:
-            match = infer_tier(catalog, group, {k: v for k, v in dims.items() if v is not None}, at)
-            row["tier"], row["tier_reason"] = match.tier, match.reason
-            row["mismatches"].extend(match.mismatches)
-        rows.append(row)
-    return rows
-
-
-def live_limits_command(args: argparse.Namespace) -> int:
-    """`planner limits --live`: the configured limits per group from the Admin API, compared with
-    the catalog. Uses args.format (table/json/csv/md), args.at (date for the comparison) and
-    ANTHROPIC_BASE_URL / args.base_url when present."""
-    from planner.cli._common import emit, load_catalog, parse_when
-    from planner.report import Column, Table
-
-    key = (os.environ.get(ADMIN_KEY_ENV) or "").strip()
-    if not key:
-        raise PlannerError(
-            f"--live needs an Admin API key in {ADMIN_KEY_ENV} (sk-ant-admin...); "
-            "without one, run `planner probe` for the live headers of one model group"
-        )
-    base_url = resolve_base_url(getattr(args, "base_url", None))
-    catalog = load_catalog(args)
-    at = parse_when(getattr(args, "at", None)) or datetime.now(UTC)
-    rows = limit_rows(fetch_rate_limits(api_key=key, base_url=base_url), catalog, at)
-    if getattr(args, "tier", None):
-        print("note: --tier is ignored with --live (the Admin API returns your organisation's limits)", file=sys.stderr)
-    table_rows = [
-        {
-            **r,
-            "models": ", ".join(r["models"]) or "—",
-            "other": ", ".join(f"{k} {v:,}" for k, v in r["other"].items()),
-            "group_name": r["group_name"] or r["group_type"],
-        }
-        for r in rows
-    ]
-    notes = []
-    for r in rows:
-        for m in r["mismatches"]:
-            notes.append(f"{r['group_name'] or r['group_type']}: {m}")
-    notes += [
-        f"source: {host_of(base_url)} {RATE_LIMITS_PATH} (configured limits, not live remaining) "
-        f"with key {mask_key(key)}; tiers from the catalog in force at {at.date()}",
-        "— = the API returned no value (unknown, not 0)",
-    ]
-    columns = [
-        Column("group_name", "Group"),
-        Column("models", "Models"),
-        Column("rpm", "RPM", "right"),
-        Column("itpm", "ITPM", "right"),
-        Column("otpm", "OTPM", "right"),
-        Column("other", "Other limits"),
-        Column("tier", "Tier (catalog match)"),
-    ]
-    payload = {"source": "admin api", "host": host_of(base_url), "at": at.date(), "groups": rows}
-    emit(
-        Table(columns, table_rows, title="Configured rate limits (Admin API)", notes=notes),
-        args.format,
-        payload=payload if args.format == "json" else None,
-    )
-    return 0
 
 
 # --- usage report -----------------------------------------------------------------------------

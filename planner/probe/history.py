@@ -30,8 +30,8 @@ StoreLike = Store | _HasConn | sqlite3.Connection
 
 @dataclass
 class SnapshotRow:
-    """A stored probe. `.limits` has the HeaderSnapshot shape, so
-    `planner.projection.headroom.live_limits(row)` works on it directly."""
+    """A stored probe. `.limits` has the HeaderSnapshot shape, so `live_dims(row.limits)` works on
+    it directly."""
 
     id: int
     observed_at: datetime
@@ -130,11 +130,19 @@ def snapshots(
     return [_row(r) for r in rows]
 
 
+# header dimension -> the rate-limit dimension it limits (tokens/min in+out has no counterpart)
+_HEADER_DIMS = {"requests": "rpm", "input_tokens": "itpm", "output_tokens": "otpm"}
+
+
+def live_dims(limits: dict[str, DimensionLimit]) -> dict[str, int | None]:
+    """{"rpm","itpm","otpm": limit | None} from a probe's parsed limits (a HeaderSnapshot's or a
+    SnapshotRow's `.limits`); a header the response did not carry stays None (unknown)."""
+    return {dim: getattr(limits.get(key), "limit", None) for key, dim in _HEADER_DIMS.items()}
+
+
 def latest_live_limits(store_or_conn: StoreLike, max_age_s: float = 3600, *, now: datetime | None = None) -> dict:
     """{group: {"rpm","itpm","otpm": int | None}} from each group's latest Messages probe that
     carried limits (status ok or rate_limited) within `max_age_s`; groups without one are absent."""
-    from planner.projection.headroom import live_limits
-
     now = now or datetime.now(UTC)
     cutoff = int((now.timestamp() - max_age_s) * 1000)
     rows = probes.select_with_limits(ensure_schema(store_or_conn), cutoff)
@@ -143,7 +151,7 @@ def latest_live_limits(store_or_conn: StoreLike, max_age_s: float = 3600, *, now
         row = _row(r)
         if row.group is None or row.group in out:  # (the query asks for grp IS NOT NULL)
             continue
-        values = live_limits(row)
+        values = live_dims(row.limits)
         if any(v is not None for v in values.values()):
             out[row.group] = values
     return out

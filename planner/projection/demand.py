@@ -1,4 +1,5 @@
-"""Demand peaks per model group from the store's minute rows (or per-request tuples).
+"""Demand peaks per model group from minute sums (or per-request tuples). Pure: the caller reads
+the store (`planner.views.demand.store_peaks`) and hands the rows in.
 
 Minute rows are per-minute aggregates, so for them the 60-second window IS the clock minute
 bucket. For true rolling windows pass per-request tuples to `rolling_peaks` (two-pointer sliding
@@ -16,8 +17,15 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.catalog import Catalog
 
 DIMENSIONS = ("rpm", "itpm", "otpm")
 MINUTE_MS = 60_000
@@ -84,7 +92,7 @@ def _peak(series: dict[int, float]) -> Peak | None:
 class _ReadsCount:
     """Whether cache reads count toward ITPM for a group on a day (cached per (group, day))."""
 
-    def __init__(self, catalog):
+    def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.cache: dict[tuple[str, int], bool] = {}
 
@@ -97,7 +105,7 @@ class _ReadsCount:
         return self.cache[key]
 
 
-def reads_count(catalog, group: str, at: date) -> bool:
+def reads_count(catalog: Catalog, group: str, at: date) -> bool:
     """The group's cache_reads_count flag from the first tier at `at` that lists the group."""
     for tier in catalog.tiers_at(at):
         limits = catalog.limits_at(group, tier.id, at)
@@ -106,7 +114,7 @@ def reads_count(catalog, group: str, at: date) -> bool:
     return False
 
 
-def peaks(minute_rows, catalog) -> dict[str, GroupDemand]:
+def peaks(minute_rows: Iterable[Any], catalog: Catalog) -> dict[str, GroupDemand]:
     """Peaks per group. Rows: (minute_ms, model, requests, input, cw5, cw1h, cread, output,
     bucket_seconds) tuples or MinuteRow namedtuples. Models without a group are keyed
     "unknown:<model>" so they are reported, not dropped."""
@@ -114,7 +122,7 @@ def peaks(minute_rows, catalog) -> dict[str, GroupDemand]:
     counts = _ReadsCount(catalog)
     flags = counts.cache
     # One dict lookup per row: {group: {minute_ms: [requests, itpm, otpm]}} (hot loop, ~100k rows).
-    acc: dict[str, dict[int, list]] = {}
+    acc: dict[str, dict[int, list[float]]] = {}
     request_level: set[str] = set()
     sources: dict[str, set[str]] = {}
     for minute_ms, model, requests, inp, cw5, cw1h, cread, out, bucket_s in minute_rows:
@@ -159,14 +167,14 @@ def peaks(minute_rows, catalog) -> dict[str, GroupDemand]:
             itpm=_peak({m: c[1] for m, c in series.items()}),
             otpm=_peak({m: c[2] for m, c in series.items()}),
             active_minutes=len(series),
-            cache_reads_count=not group.startswith("unknown:") and reads_count(catalog, group, _day(series)),
+            cache_reads_count=not group.startswith("unknown:") and reads_count(catalog, group, _day(series.keys())),
             sources=sorted(src),
         )
     return result
 
 
-def _day(series: dict[int, float]) -> date:
-    return datetime.fromtimestamp(max(series) / 1000, tz=UTC).date()
+def _day(minutes: Iterable[int]) -> date:
+    return datetime.fromtimestamp(max(minutes) / 1000, tz=UTC).date()
 
 
 def rolling_max(events: list[tuple[int, float]], window_ms: int = MINUTE_MS) -> tuple[float, int | None]:
@@ -186,11 +194,11 @@ def rolling_max(events: list[tuple[int, float]], window_ms: int = MINUTE_MS) -> 
     return best, best_at
 
 
-def rolling_peaks(requests, catalog) -> dict[str, dict[str, tuple[float, int | None]]]:
+def rolling_peaks(requests: Iterable[Any], catalog: Catalog) -> dict[str, dict[str, tuple[float, int | None]]]:
     """True rolling 60-second peaks from per-request tuples (ts_ms, model, input, cw5, cw1h,
     cread, output): {group: {"rpm"|"itpm"|"otpm": (max, window start ms)}}."""
     counts = _ReadsCount(catalog)
-    per: dict[str, tuple[list, list, list]] = {}
+    per: dict[str, tuple[list[tuple[int, float]], list[tuple[int, float]], list[tuple[int, float]]]] = {}
     for ts, model, inp, cw5, cw1h, cread, out in sorted(requests, key=lambda r: r[0]):
         group = catalog.group_of(model) or f"unknown:{model}"
         tokens_in = (
@@ -200,28 +208,29 @@ def rolling_peaks(requests, catalog) -> dict[str, dict[str, tuple[float, int | N
         r.append((ts, 1))
         i.append((ts, tokens_in))
         o.append((ts, out))
-    return {g: dict(zip(DIMENSIONS, map(rolling_max, lists))) for g, lists in per.items()}
+    return {g: dict(zip(DIMENSIONS, map(rolling_max, lists), strict=True)) for g, lists in per.items()}
 
 
-def store_peaks(
-    store, catalog, since_ms: int | None = None, until_ms: int | None = None, *, rolling: bool = True
-) -> dict[str, GroupDemand]:
-    """Peaks per group from the store. The store sums per group and minute (`Store.group_minutes`,
-    with its price dimensions mapped to the catalog's model groups here), so Python sees one row
-    per group and minute and transposes them in C. With rolling=False this equals
-    `peaks(store.minute_series())`.
+@dataclass(frozen=True)
+class GroupMap:
+    """The store's price dimensions mapped to the catalog's model groups: each group gets an index,
+    so the store can sum per group and minute in SQL."""
 
-    With rolling=True (the default) each request-level max (and its time) is the true rolling
-    60-second window [t, t + 60 s) over the requests, as the API's limiter sees them: such a
-    window lies within two adjacent clock minutes, so only minute pairs whose sum beats the best
-    clock minute are read back request by request. p99, p95 and the busiest hour stay per clock
-    minute. Whether cache reads count is taken per group on the last day of data (a property of
-    the group in every tier table so far)."""
-    dims = store.dims()
-    span = store.span()
-    if not dims or span is None:
-        return {}
-    last_day = datetime.fromtimestamp(span[1] / 1000, tz=UTC).date()
+    names: dict[int, str]  # group index -> group ("unknown:<model>" for models without one)
+    dim_group: dict[int, int]  # dimension id -> group index
+    reads_dims: list[int]  # dimensions whose cache reads count toward ITPM
+    reads_count: dict[str, bool]  # group -> whether its cache reads count
+
+
+Dims = Mapping[int, tuple[str, str | None, str, str | None, str]]
+# (group index, epoch ms, requests, input tokens as counted, output tokens) per request
+RequestsIn = Callable[[set[int]], Iterable[tuple[int, int, float, float, float]]]
+
+
+def group_map(dims: Dims, catalog: Catalog, last_day: date) -> GroupMap:
+    """Map the store's dimensions ({dim: (model as logged, model, tier, geo, speed)}) to groups.
+    Whether cache reads count is taken per group on `last_day` (the last day of data: a property
+    of the group in every tier table so far)."""
     group_ids: dict[str, int] = {}
     dim_group: dict[int, int] = {}
     reads_dims: list[int] = []
@@ -235,19 +244,39 @@ def store_peaks(
             flags[group] = not group.startswith("unknown:") and reads_count(catalog, group, last_day)
         if flags[group]:
             reads_dims.append(dim)
-    names = {gi: g for g, gi in group_ids.items()}
-    request_rows, bucket_rows = store.group_minutes(dim_group, reads_dims, since_ms, until_ms)
-    from itertools import groupby
-    from operator import itemgetter
+    return GroupMap({gi: g for g, gi in group_ids.items()}, dim_group, reads_dims, flags)
 
+
+def minute_peaks(
+    groups: GroupMap,
+    request_rows: Iterable[tuple[int, int, float, float, float]],
+    bucket_rows: Iterable[tuple[int, int, int, float, float]],
+    requests_in: RequestsIn | None = None,
+) -> dict[str, GroupDemand]:
+    """Peaks per group from sums per group and minute: `request_rows` (group index, minute,
+    requests, input tokens as counted, output tokens), grouped by group and ordered by minute, and
+    `bucket_rows` (group index, minute, bucket seconds, input, output) of report buckets. Equal to
+    `peaks(minute_series)` over the same rows.
+
+    With `requests_in` (the request rows of a set of clock minutes), each request-level max (and
+    its time) becomes the true rolling 60-second window [t, t + 60 s) over the requests, as the
+    API's limiter sees them: such a window lies within two adjacent clock minutes, so only minute
+    pairs whose sum beats the best clock minute are read back request by request. p99, p95 and the
+    busiest hour stay per clock minute."""
     # rows come grouped by g (GROUP BY g, m): split them without a Python-level loop per row
-    per_group: dict[int, list] = {g: list(rows) for g, rows in groupby(request_rows, key=itemgetter(0))}
+    per_group: dict[int, list[tuple[int, int, float, float, float]]] = {
+        g: list(rows) for g, rows in groupby(request_rows, key=itemgetter(0))
+    }
     result: dict[str, GroupDemand] = {}
-    series: dict[int, tuple[dict, dict, dict]] = {}
+    series: dict[int, tuple[dict[int, float], dict[int, float], dict[int, float]]] = {}
     for gi, rows in per_group.items():
-        _, minutes, reqs, itpm, otpm = zip(*rows)
+        _, minutes, reqs, itpm, otpm = zip(*rows, strict=True)
         ms = [m * MINUTE_MS for m in minutes]
-        series[gi] = (dict(zip(ms, reqs)), dict(zip(ms, itpm)), dict(zip(ms, otpm)))
+        series[gi] = (
+            dict(zip(ms, reqs, strict=True)),
+            dict(zip(ms, itpm, strict=True)),
+            dict(zip(ms, otpm, strict=True)),
+        )
     bucket_sources: dict[int, set[str]] = {}
     for gi, m, bucket_s, tokens_in, out in bucket_rows:
         scale = 60 / bucket_s if bucket_s > 60 else 1
@@ -256,15 +285,9 @@ def store_peaks(
         i[minute] = i.get(minute, 0) + tokens_in * scale
         o[minute] = o.get(minute, 0) + out * scale
         bucket_sources.setdefault(gi, set()).add(f"bucket {bucket_s}s")
-    refined = (
-        _rolling_refine(
-            lambda minutes: store.group_requests(dim_group, reads_dims, minutes, since_ms, until_ms), per_group, series
-        )
-        if rolling
-        else {}
-    )
+    refined = _rolling_refine(requests_in, per_group, series) if requests_in is not None else {}
     for gi, (r, i, o) in series.items():
-        group = names[gi]
+        group = groups.names[gi]
         request_level = gi in per_group
         src = set(bucket_sources.get(gi, set()))
         if request_level:
@@ -276,7 +299,7 @@ def store_peaks(
             itpm=_with_max(_peak(i), found.get("itpm")),
             otpm=_with_max(_peak(o), found.get("otpm")),
             active_minutes=len(i),
-            cache_reads_count=flags[group],
+            cache_reads_count=groups.reads_count[group],
             sources=sorted(src),
         )
     return result
@@ -288,13 +311,17 @@ def _with_max(peak: Peak | None, rolling: tuple[float, int | None] | None) -> Pe
     return Peak(float(rolling[0]), peak.p99, peak.p95, peak.busiest_hour_avg, rolling[1], peak.busiest_hour_ms)
 
 
-def _rolling_refine(requests_in, per_group, series) -> dict:
+def _rolling_refine(
+    requests_in: RequestsIn,
+    per_group: Mapping[int, object],
+    series: Mapping[int, tuple[dict[int, float], dict[int, float], dict[int, float]]],
+) -> dict[int, dict[str, tuple[float, int | None]]]:
     """{group index: {dim: (rolling max, window start ms)}} for the dims a rolling window can beat;
     `requests_in(minutes)` gives the request rows of those clock minutes."""
     wanted: dict[int, dict[str, set[int]]] = {}
     minutes: set[int] = set()
     for gi in per_group:
-        for dim, values in zip(DIMENSIONS, series[gi]):
+        for dim, values in zip(DIMENSIONS, series[gi], strict=True):
             if not values:
                 continue
             best = max(values.values())
@@ -314,22 +341,21 @@ def _rolling_refine(requests_in, per_group, series) -> dict:
                     minutes.add(m // MINUTE_MS + 1)
     if not minutes:
         return {}
-    events: dict[int, list] = {}
-    for g, ts, req, tin, out in requests_in(minutes):
-        events.setdefault(g, []).append((ts, req, tin, out))
-    out: dict[int, dict[str, tuple[float, int | None]]] = {}
+    events: dict[int, list[tuple[int, float, float, float]]] = {}
+    for g, ts, req, tin, tout in requests_in(minutes):
+        events.setdefault(g, []).append((ts, req, tin, tout))
+    found: dict[int, dict[str, tuple[float, int | None]]] = {}
     for gi, dims in wanted.items():
         rows = events.get(gi, [])
         for k, dim in enumerate(DIMENSIONS):
-            pairs = dims.get(dim)
-            if not pairs:
+            starts = dims.get(dim)
+            if not starts:
                 continue
-            keep = {m + d for m in pairs for d in (0, MINUTE_MS)}
+            keep = {m + d for m in starts for d in (0, MINUTE_MS)}
             evs = [(ts, row[k + 1]) for row in rows if (ts := row[0]) - ts % MINUTE_MS in keep]
             # windows starting in a candidate pair's first minute, over events of both minutes
-            best, at = _pair_rolling_max(evs, pairs)
-            out.setdefault(gi, {})[dim] = (best, at)
-    return out
+            found.setdefault(gi, {})[dim] = _pair_rolling_max(evs, starts)
+    return found
 
 
 def _pair_rolling_max(events: list[tuple[int, float]], starts: set[int]) -> tuple[float, int | None]:

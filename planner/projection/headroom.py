@@ -3,12 +3,19 @@ months until each limit binds at a monthly growth rate.
 
 `demand` is {group: {"rpm"|"itpm"|"otpm": peak or None}} (GroupDemand.peak_values() or a
 scenario's peaks). `live` is {group: {"rpm"|"itpm"|"otpm": limit or None}} from a probe snapshot;
-when a group has one, its limits are compared instead of the catalog's ("live header")."""
+when a group has one, its limits are compared instead of the catalog's ("live header")
+(`planner.probe.history.live_dims` turns a probe's headers into that shape)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.catalog import Catalog
 
 DIMENSIONS = ("rpm", "itpm", "otpm")
 
@@ -21,7 +28,7 @@ class DimHeadroom:
     headroom: float | None  # 1 - ratio clamped to [0, 1]
     months_to_bind: float | str | None  # float, "already", "never"; None when unknown
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "peak": self.peak,
             "limit": self.limit,
@@ -33,7 +40,7 @@ class DimHeadroom:
         }
 
 
-def _r(x):
+def _r(x: float | str | None) -> float | str | None:
     return round(x, 4) if isinstance(x, float) else x
 
 
@@ -47,7 +54,7 @@ class GroupHeadroom:
     fits: bool | None  # None: a needed limit is unknown
     notes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "tier": self.tier,
             "source": self.source,
@@ -77,8 +84,12 @@ def dimension(peak: float | None, limit: int | None, growth: float = 0.0) -> Dim
     return DimHeadroom(peak, limit, ratio, min(1.0, max(0.0, 1 - ratio)), months_to_bind(peak, limit, growth))
 
 
+Peaks = Mapping[str, Any]  # {"rpm"|"itpm"|"otpm": peak (float, int or Decimal) or None}
+Limits = Mapping[str, int | None]  # {"rpm"|"itpm"|"otpm": limit or None (unknown)}
+
+
 def for_limits(
-    group: str, tier: str, peaks: dict, limits: dict, source: str, growth: float = 0.0, margin: float = 0.0
+    group: str, tier: str, peaks: Peaks, limits: Limits, source: str, growth: float = 0.0, margin: float = 0.0
 ) -> GroupHeadroom:
     """Headroom of `peaks` against `limits` ({dim: int|None}); fits when every used dimension's
     peak × (1 + margin) <= limit; None when a used dimension's limit is unknown."""
@@ -98,11 +109,11 @@ def for_limits(
     return GroupHeadroom(group, tier, source, dims, binding, fits, notes)
 
 
-def _f(x):
+def _f(x: Any) -> float | None:
     return None if x is None else float(x)
 
 
-def catalog_limits(catalog, group: str, tier: str, at) -> dict:
+def catalog_limits(catalog: Catalog, group: str, tier: str, at: date | datetime) -> dict[str, int | None]:
     limits = catalog.limits_at(group, tier, at)
     if limits is None:
         return {d: None for d in DIMENSIONS}
@@ -110,15 +121,21 @@ def catalog_limits(catalog, group: str, tier: str, at) -> dict:
 
 
 def headroom(
-    demand: dict, catalog, at, *, live: dict | None = None, growth: float = 0.0, tiers: list[str] | None = None
+    demand: Mapping[str, Any],
+    catalog: Catalog,
+    at: date | datetime,
+    *,
+    live: Mapping[str, Limits] | None = None,
+    growth: float = 0.0,
+    tiers: list[str] | None = None,
 ) -> list[GroupHeadroom]:
     """For each group in `demand` and each tier in force at `at` (except "custom"), plus the live
     limits when `live` has the group."""
     live = live or {}
     tier_ids = tiers or [t.id for t in catalog.tiers_at(at) if t.id != "custom"]
     out = []
-    for group, peaks in demand.items():
-        peaks = peaks.peak_values() if hasattr(peaks, "peak_values") else peaks
+    for group, demand_of in demand.items():
+        peaks = peak_values(demand_of)
         if group in live:
             out.append(for_limits(group, "live", peaks, live[group], "live header", growth))
         for tier in tier_ids:
@@ -126,11 +143,6 @@ def headroom(
     return out
 
 
-_HEADER_DIMS = {"requests": "rpm", "input_tokens": "itpm", "output_tokens": "otpm"}
-
-
-def live_limits(snapshot) -> dict:
-    """{"rpm","itpm","otpm": limit | None} from a probe HeaderSnapshot (CONTRACTS §4); a header
-    the response did not carry stays None (unknown)."""
-    limits = getattr(snapshot, "limits", None) or {}
-    return {dim: getattr(limits.get(key), "limit", None) for key, dim in _HEADER_DIMS.items()}
+def peak_values(demand: Any) -> Peaks:
+    """A GroupDemand's peaks (its `.peak_values()`), or a plain {dim: peak} mapping as it is."""
+    return demand.peak_values() if hasattr(demand, "peak_values") else demand

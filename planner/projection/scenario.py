@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
 from planner.projection import headroom as hr
 from planner.projection.demand import DIMENSIONS, reads_count
 from planner.projection.tiers import recommend
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.catalog import Band, Catalog, PriceEntry
 
 MTOK = Decimal(1_000_000)
 _FIELDS = {  # name: (type, default); None default = required
@@ -64,21 +69,21 @@ class Scenario:
     workloads: list[Workload] = field(default_factory=list)
 
 
-def _num(value, where: str) -> Decimal:
+def _num(value: object, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise PlannerError(f"{where}: expected a number, got {value!r}")
     return Decimal(value)
 
 
-def load(path, catalog=None) -> Scenario:
+def load(path: str | Path, catalog: Catalog | None = None) -> Scenario:
     """Parse and validate a scenario file; errors name the file and field."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except OSError as exc:
-        raise PlannerError(f"{path}: cannot read scenario ({exc.strerror or exc})")
+        raise PlannerError(f"{path}: cannot read scenario ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PlannerError(f"{path}: not valid TOML: {exc}")
+        raise PlannerError(f"{path}: not valid TOML: {exc}") from None
     head = data.get("scenario", {})
     if not isinstance(head, dict):
         raise PlannerError(f"{path}: [scenario] must be a table")
@@ -94,7 +99,7 @@ def load(path, catalog=None) -> Scenario:
         unknown = set(item) - set(_FIELDS)
         if unknown:
             raise PlannerError(f"{where}: unknown field {sorted(unknown)[0]!r} (known: {', '.join(_FIELDS)})")
-        values = {}
+        values: dict[str, Any] = {}
         for key, (kind, default) in _FIELDS.items():
             if key not in item:
                 if default is None:
@@ -122,7 +127,7 @@ def load(path, catalog=None) -> Scenario:
             try:
                 text = prompt.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise PlannerError(f"{where}.prompt_file: cannot read {prompt}: {exc}")
+                raise PlannerError(f"{where}.prompt_file: cannot read {prompt}: {exc}") from None
             est = tokens.estimate(text, w.model, catalog)
             w.cached_prefix_tokens = Decimal(est.claude_tokens)
             w.prefix_source = f"estimate from {w.prompt_file} ({est.method})"
@@ -130,10 +135,12 @@ def load(path, catalog=None) -> Scenario:
     return scen
 
 
-def request_cost(entry, input_tokens, prefix, hit, ttl, output) -> tuple[Decimal, dict[str, Decimal]]:
+def request_cost(
+    entry: PriceEntry, input_tokens: Decimal, prefix: Decimal, hit: Decimal, ttl: str, output: Decimal
+) -> tuple[Decimal, dict[str, Decimal]]:
     """Exact cost of one real-time request and its breakdown (USD)."""
     reads, writes = hit * prefix, (1 - hit) * prefix
-    prices = entry
+    prices: PriceEntry | Band = entry
     band = entry.band_for(int(input_tokens + prefix)) if entry.bands else None
     if band is not None:
         prices = band
@@ -147,7 +154,7 @@ def request_cost(entry, input_tokens, prefix, hit, ttl, output) -> tuple[Decimal
     return sum(parts.values(), Decimal(0)), parts
 
 
-def _workload(w: Workload, scen: Scenario, catalog, at) -> dict:
+def _workload(w: Workload, scen: Scenario, catalog: Catalog, at: date | datetime) -> dict[str, Any]:
     model = catalog.resolve(w.model)
     if model is None:
         hint = ", ".join(catalog.suggest(w.model)) or "see planner prices"
@@ -191,11 +198,11 @@ def _workload(w: Workload, scen: Scenario, catalog, at) -> dict:
     }
 
 
-def evaluate(scen: Scenario, catalog, at, *, margin: float = 0.2) -> dict:
+def evaluate(scen: Scenario, catalog: Catalog, at: date | datetime, *, margin: float = 0.2) -> dict[str, Any]:
     """The plan as the JSON contract (Decimals exact; headroom fractions as floats)."""
     workloads = [_workload(w, scen, catalog, at) for w in scen.workloads]
     total = sum((w["monthly_cost_usd"] for w in workloads), Decimal(0))
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for w in workloads:
         g = groups.setdefault(
             w["group"],
@@ -230,7 +237,7 @@ def evaluate(scen: Scenario, catalog, at, *, margin: float = 0.2) -> dict:
             row["monthly_spend_cap_usd"] = None if t.unlimited else t.monthly_spend_cap
             g["tiers"].append(row)
     rec = recommend({g: v["peak"] for g, v in groups.items()}, total, catalog, at, margin=margin)
-    result = {
+    result: dict[str, Any] = {
         "scenario": scen.name,
         "file": str(scen.path),
         "at": str(at),

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.catalog import PriceEntry
+
+Daily = Iterable[tuple[date, Decimal]]  # (day, spend) pairs, as ledger.daily_spend gives them
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,7 @@ class Forecast:
     run_rate: Decimal
     days_left: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             k: getattr(self, k)
             for k in ("month_to_date", "projected", "low", "high", "method", "run_rate", "days_left")
@@ -36,7 +43,7 @@ def _nearest(values: list[Decimal], q: int) -> Decimal:
     return ordered[max(1, math.ceil(q * len(ordered) / 100)) - 1]
 
 
-def forecast(daily, today: date, *, window: int = 7) -> Forecast:
+def forecast(daily: Daily, today: date, *, window: int = 7) -> Forecast:
     by_day: dict[date, Decimal] = {}
     for day, amount in daily:
         by_day[day] = by_day.get(day, Decimal(0)) + amount
@@ -61,18 +68,19 @@ def forecast(daily, today: date, *, window: int = 7) -> Forecast:
     )
 
 
-def as_of_day(daily, today: date) -> tuple[date, str | None]:
+def as_of_day(daily: Iterable[tuple[date, Decimal]], today: date) -> tuple[date, str | None]:
     """The day month-to-date and the projection are based on: today, unless the data ends
     before this month began (sample data), then the last day with data, said out loud."""
-    if not daily:
+    days = [d for d, _ in daily]
+    if not days:
         return today, None
-    last = max(d for d, _ in daily)
+    last = max(days)
     if last < today.replace(day=1):
         return last, f"as of {last.isoformat()}, the last day with data (today is {today.isoformat()})"
     return today, None
 
 
-def month_series(daily, today: date) -> list[tuple[date, Decimal]]:
+def month_series(daily: Daily, today: date) -> list[tuple[date, Decimal]]:
     """Every day of today's month up to today, $0 where there was no usage."""
     by_day = dict(daily)
     return [(d, by_day.get(d, Decimal(0))) for d in (today.replace(day=i) for i in range(1, today.day + 1))]
@@ -84,7 +92,7 @@ def what_if_batch(cost: Decimal, share: Decimal, discount: Decimal) -> Decimal:
 
 
 def what_if_cache(
-    entry,
+    entry: PriceEntry,
     *,
     requests: int,
     input_tokens: int,
@@ -103,7 +111,7 @@ def what_if_cache(
     return per * requests
 
 
-def check_budget(daily, today: date, budget: Decimal, *, window: int = 7) -> Forecast:
+def check_budget(daily: Daily, today: date, budget: Decimal, *, window: int = 7) -> Forecast:
     """The forecast, or BudgetExceeded (exit 3) when the projected month-end spend is over
     `budget` — the `planner report --budget` gate."""
     from planner.errors import BudgetExceeded

@@ -4,10 +4,16 @@ the projected monthly spend; else "custom". The reason always carries the number
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from planner.projection.headroom import DIMENSIONS, catalog_limits, for_limits
+from planner.projection.headroom import DIMENSIONS, catalog_limits, for_limits, peak_values
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.catalog import Catalog, Tier
 
 
 @dataclass
@@ -16,7 +22,7 @@ class Recommendation:
     reason: str
     rejected: dict[str, str] = field(default_factory=dict)  # tier -> why not
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"tier": self.tier, "reason": self.reason, "rejected": self.rejected}
 
 
@@ -27,9 +33,16 @@ def fmt_count(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _why_not(catalog, tier, demand, spend, at, margin) -> str | None:
-    for group, peaks in demand.items():
-        peaks = peaks.peak_values() if hasattr(peaks, "peak_values") else peaks
+def _why_not(
+    catalog: Catalog,
+    tier: Tier,
+    demand: Mapping[str, Any],
+    spend: Decimal | None,
+    at: date | datetime,
+    margin: float,
+) -> str | None:
+    for group, demand_of in demand.items():
+        peaks = peak_values(demand_of)
         name = catalog.group_name(group) if not group.startswith("unknown:") else group
         gh = for_limits(group, tier.id, peaks, catalog_limits(catalog, group, tier.id, at), "catalog", margin=margin)
         for d in DIMENSIONS:
@@ -52,7 +65,15 @@ def _why_not(catalog, tier, demand, spend, at, margin) -> str | None:
     return None
 
 
-def recommend(demand: dict, monthly_spend: Decimal | None, catalog, at, *, margin: float = 0.2) -> Recommendation:
+def recommend(
+    demand: Mapping[str, Any],
+    monthly_spend: Decimal | None,
+    catalog: Catalog,
+    at: date | datetime,
+    *,
+    margin: float = 0.2,
+) -> Recommendation:
+    """`demand`: {group: GroupDemand or {"rpm"|"itpm"|"otpm": peak}}."""
     rejected: dict[str, str] = {}
     for tier in catalog.tiers_at(at):
         if tier.id == "custom":

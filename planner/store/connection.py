@@ -12,8 +12,10 @@ from pathlib import Path
 
 from planner.errors import PlannerError
 from planner.store import migrations
+from planner.store.aggregates import KEYS as SUM_KEY_SQL
 from planner.store.aggregates import UsageSums
 from planner.store.queries import UsageReads
+from planner.store.slots import SLOT_MS
 
 
 def explain(path: Path, exc: sqlite3.Error) -> PlannerError:
@@ -33,6 +35,9 @@ class Store(UsageReads, UsageSums):
 
     Opening brings an older database to the current schema (`migrations`, one transaction) and
     refuses, untouched, one written by a newer planner."""
+
+    SLOT_MS = SLOT_MS  # the slots' width, for readers that get a Store as a `ledger.SumsSource`
+    SUM_KEYS = frozenset(SUM_KEY_SQL)
 
     def __init__(self, path: Path | str, *, readonly: bool = False, busy_timeout_s: float = 5.0) -> None:
         self.path = Path(path)

@@ -273,7 +273,7 @@ class EditOverrideDialog(ModalScreen[str | None]):
 
     def save(self) -> str:
         from planner.catalog.overrides import set_limit, set_price
-        from planner.cli.prices import write_override
+        from planner.views.overrides import write_override
 
         catalog = self.app.catalog
         field = str(self.query_one("#edit-field", Select).value)

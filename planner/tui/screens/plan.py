@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from planner.errors import PlannerError
-from planner.report import Column, Table
+from planner.report import Table
 from planner.tui import data as D
 from planner.tui.format import UNKNOWN, count, pct, usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
@@ -313,12 +313,12 @@ class PlanScreen(PlannerScreen):
         if self.result is None:
             return None
         if self.compare_result is not None:
-            from planner.cli.plan import _compare_table
+            from planner.views.plan import compare_table
 
-            return _compare_table([self.result, self.compare_result], Column, Table)
-        from planner.cli.plan import _table
+            return compare_table([self.result, self.compare_result])
+        from planner.views.plan import plan_table
 
-        return _table(self.result, Column, Table)
+        return plan_table(self.result)
 
     def export_payload(self):
         if self.result is None:
