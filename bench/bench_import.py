@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import itertools
 import shutil
 import subprocess
 import sys
@@ -352,7 +353,7 @@ def render(res: dict) -> str:
                 r["long_context_per_category"],
                 r["requestid_less_snapshots_counted"],
             ]
-            diffs = [usd(a - b) if a is not None and b is not None else "" for a, b in zip(steps, steps[1:])]
+            diffs = [usd(a - b) if a is not None and b is not None else "" for a, b in itertools.pairwise(steps)]
             rows.append(
                 (
                     model,

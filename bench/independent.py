@@ -185,14 +185,14 @@ def cost(
         # ccusage's rule: each token category on its own, tokens past 200K of that category at the premium
         usd = D(0)
         w1_lc = lc.write_5m if h1_as_5m else lc.write_1h
-        for n, s, l in (
+        for n, s, lc_price in (
             (r.input_tokens, std.input, lc.input),
             (r.cache_write_5m, std.write_5m, lc.write_5m),
             (r.cache_write_1h, w1_std, w1_lc),
             (r.cache_read, std.read, lc.read),
             (r.output_tokens, std.output, lc.output),
         ):
-            usd += (min(n, LONG_CONTEXT_ABOVE) * s + max(0, n - LONG_CONTEXT_ABOVE) * l) / MTOK
+            usd += (min(n, LONG_CONTEXT_ABOVE) * s + max(0, n - LONG_CONTEXT_ABOVE) * lc_price) / MTOK
     else:
         usd = at(std, w1_std, r.input_tokens, r.cache_write_5m, r.cache_write_1h, r.cache_read, r.output_tokens)
     return usd + r.web * WEB_SEARCH if web_search else usd
