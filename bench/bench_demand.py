@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": a.repeat,
         "target": {"value": med["total_s"], "target": f"< {TARGET_S}", "met": med["total_s"] < TARGET_S},
         "peaks": [
-            dict(zip(("group", "dim", "max", "p99", "p95", "busiest_hour_avg"), r, strict=True)) for r in describe(runs[0]["peaks"])
+            dict(zip(("group", "dim", "max", "p99", "p95", "busiest_hour_avg"), r, strict=True))
+            for r in describe(runs[0]["peaks"])
         ],
     }
     print(

@@ -16,8 +16,8 @@ grows it), unless --in-place. Results: a table on stdout, JSON in bench/out/impo
 from __future__ import annotations
 
 import argparse
-import json
 import itertools
+import json
 import shutil
 import subprocess
 import sys
