@@ -7,9 +7,12 @@ import math
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.cli._common import add_format, load_catalog
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.store import Store
 
 HELP = "live rate limits of a model group from a one-token probe call (needs ANTHROPIC_API_KEY)"
 DESCRIPTION = """\
@@ -93,12 +96,18 @@ def default_model(catalog: Any, at: datetime) -> str:
     return min(priced)[2] if priced else "claude-haiku-4-5"
 
 
-def _open_db(args: argparse.Namespace):
+def _open_db(args: argparse.Namespace) -> Store:
     """The usage store, where probe snapshots are kept."""
     from planner import paths
     from planner.store import Store
 
-    return Store(paths.db_path(getattr(args, "db", None)))
+    store = Store(paths.db_path(getattr(args, "db", None)))
+    try:
+        store.require_writable()  # a read-only store is said before the probe is sent, not after
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def run(args: argparse.Namespace) -> int:
