@@ -14,6 +14,7 @@ a bug and is left as it is.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import stat
@@ -75,6 +76,18 @@ def free_space(path: Path) -> int | None:
     return None
 
 
+def _read_only_place(path: Path) -> bool:
+    """Whether an existing store sits on a read-only file system or in a folder we cannot write."""
+    if not path.exists():
+        return False
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(path.parent, os.W_OK)
+
+
 def kind_of(exc: sqlite3.Error) -> str:
     code = getattr(exc, "sqlite_errorcode", None)
     kind = _KIND_OF_CODE.get(code & 0xFF) if isinstance(code, int) else None
@@ -105,6 +118,8 @@ def explain(path: Path, exc: BaseException, *, busy_timeout_s: float | None = No
         free = free_space(path)
         if free is not None and free < LOW_SPACE:
             kind = "disk-full"
+    if kind == "cannot-open" and _read_only_place(path):
+        kind = "read-only"  # SQLite cannot create the -wal and -shm files beside it
     doctor = f"`planner doctor --db {path}`"
     if kind == "damaged":
         text = (

@@ -40,7 +40,9 @@ import json, os, sys
 out, argv = sys.argv[1], sys.argv[2:]
 pid = os.fork()
 if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-m", "planner", *argv])
+    # /proc/self/exe: as another user the interpreter's path may not be searchable
+    exe = "/proc/self/exe" if os.path.exists("/proc/self/exe") else sys.executable
+    os.execv(exe, [sys.executable, "-m", "planner", *argv])
 _, status, usage = os.wait4(pid, 0)
 code = os.waitstatus_to_exitcode(status)
 with open(out, "w") as fh:
@@ -87,16 +89,16 @@ def run_planner(
     os.close(fd)
     os.chmod(report, 0o666)
     started = time.perf_counter()
-    ids = {"user": user, "group": user, "extra_groups": []} if user is not None else {}
+    # setpriv rather than subprocess's user=: here the latter could not exec the interpreter
+    drop = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] if user is not None else []
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _MEASURE, report, *args],
+            [*drop, sys.executable, "-c", _MEASURE, report, *args],
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
             cwd="/",
-            **ids,
         )
         seconds = time.perf_counter() - started
         try:
@@ -254,7 +256,7 @@ NOBODY = 65534
 
 def can_drop_to_nobody() -> bool:
     """Root can run the case as an unprivileged user, for whom a 0444 file is read-only."""
-    return hasattr(os, "geteuid") and os.geteuid() == 0
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 
 def shared_dir() -> Path:
