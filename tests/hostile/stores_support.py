@@ -233,22 +233,14 @@ def remount(where: Path, options: str) -> None:
 
 
 def fill(where: Path) -> None:
-    """Use up the file system's free space (a file of zeros until ENOSPC)."""
-    with open(where / "filler", "wb") as fh:
-        chunk = b"\0" * 65536
-        try:
-            while True:
-                fh.write(chunk)
-                fh.flush()
-        except OSError:
-            pass
-    # byte by byte, the last partial block
-    with open(where / "filler-tail", "wb", buffering=0) as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 512)
-        except OSError:
-            pass
+    """Use up the file system's free space: zeros until ENOSPC, in big then small writes."""
+    with open(where / "filler", "wb", buffering=0) as fh:
+        for size in (1 << 16, 4096, 512, 1):
+            try:
+                while True:
+                    fh.write(b"\0" * size)
+            except OSError:
+                continue
 
 
 NOBODY = 65534
