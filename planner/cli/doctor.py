@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from planner.cli._common import add_format
 
@@ -13,16 +14,28 @@ DESCRIPTION = """\
 Run SQLite's integrity check on the database (read-only: nothing is written), name the tables
 and indexes that are damaged, show the schema version and the WAL's size, and say what to do.
 
-Exit status: 0 healthy, 1 damaged, 2 cannot be opened (missing, not a planner database, unreadable).
+With --salvage, a damaged store is replaced by a new one holding everything that reads back
+(the damaged file is kept beside it, renamed .damaged-<time>): all of the imported data when it
+reads back whole (damaged indexes lose nothing), else none of it (import the logs again), and
+every probe snapshot that reads back.
+
+Exit status: 0 healthy (or salvaged), 1 damaged, 2 cannot be opened (missing, not a planner
+database, unreadable).
 
   planner doctor
   planner doctor --quick                  (quick_check: skips the index cross-check; faster)
-  planner doctor --db backup.db --format json"""
+  planner doctor --db backup.db --format json
+  planner doctor --salvage"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="SQLite's quick_check: pages and records, not index contents"
+    )
+    parser.add_argument(
+        "--salvage",
+        action="store_true",
+        help="replace a damaged store by a new one with what reads back (the damaged file is kept)",
     )
     add_format(parser, ("table", "json"))
 
@@ -33,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from planner.store.health import diagnose
 
     health = diagnose(paths.db_path(getattr(args, "db", None)), quick=args.quick)
+    if args.salvage and health.status == "damaged":
+        return _salvage(health, args.format)
     if args.format == "json":
         sys.stdout.write(json.dumps(health.to_json(), indent=2) + "\n")
         return health.exit_code
@@ -66,3 +81,27 @@ def run(args: argparse.Namespace) -> int:
         out += [f"  - {a}" for a in health.advice]
     sys.stdout.write("\n".join(out) + "\n")
     return health.exit_code
+
+
+def _salvage(health: Any, fmt: str) -> int:
+    from planner.store.salvage import salvage
+
+    done = salvage(health.path)
+    if fmt == "json":
+        out = {
+            "database": str(done.path),
+            "damaged_copy": str(done.kept_as),
+            "copied": done.copied,
+            "lost": done.lost,
+            "import_again": health.imported_from if done.import_again else [],
+        }
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return 0
+    lines = [f"salvaged {done.path}; the damaged file is kept as {done.kept_as}"]
+    lines += [f"  kept {table}: {n:,} row{'' if n == 1 else 's'}" for table, n in done.copied.items()]
+    lines += [f"  not kept {table}: {why}" for table, why in done.lost.items()]
+    if done.import_again:
+        again = " ".join(health.imported_from[:5]) or "<your log folders>"
+        lines.append(f"import your logs again: planner import --db {done.path} {again}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0

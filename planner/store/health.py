@@ -219,12 +219,22 @@ def _imported_from(conn: sqlite3.Connection) -> list[str]:
         paths = [str(r[0]) for r in conn.execute("SELECT path FROM sources").fetchall()]
     except sqlite3.Error:
         return []
-    folders = sorted({str(Path(p).parent) for p in paths})
+    folders = sorted({_root_of(Path(p)) for p in paths})
     roots: list[str] = []
     for folder in folders:  # sorted: a folder's subfolders follow it
         if not roots or not (folder == roots[-1] or folder.startswith(roots[-1].rstrip(os.sep) + os.sep)):
             roots.append(folder)
     return [clean(r) for r in roots]
+
+
+def _root_of(path: Path) -> str:
+    """The folder to import a file again from: a Claude Code transcript's config folder (the one
+    holding projects/), else the file's own folder."""
+    parts = path.parts
+    if "projects" in parts[:-1]:
+        at = len(parts) - 1 - parts[::-1].index("projects")
+        return str(Path(*parts[:at]))
+    return str(path.parent)
 
 
 def _advise(health: Health) -> None:
@@ -246,24 +256,24 @@ def _advise(health: Health) -> None:
         )
     if health.status != "damaged":
         return
+    salvage = f"planner doctor --db {path} --salvage"
     damaged = health.damaged
-    if damaged and all(d.type == "index" for d in damaged):
-        tables = sorted({d.table or "" for d in damaged})
+    rows_whole = bool(damaged) and all(d.type == "index" or d.table in DERIVED for d in damaged)
+    if rows_whole:
+        names = sorted({d.name for d in damaged})
+        what = (
+            "indexes are"
+            if all(d.type == "index" for d in damaged)
+            else f"{', '.join(names)} {'is' if len(names) == 1 else 'are'}"
+        )
         advice.append(
-            f"only indexes are damaged (the rows of {', '.join(tables)} are whole): after a backup copy, "
-            f'`sqlite3 {path} "REINDEX"` rebuilds them'
+            f"only {what} damaged, which the rows rebuild: `{salvage}` makes a new store with every row "
+            "(the damaged file is kept beside it)"
         )
         return
-    if damaged and all(d.table in DERIVED for d in damaged):
-        advice.append(
-            f"only {', '.join(sorted({d.table or '' for d in damaged}))} is damaged "
-            f"({'; '.join(sorted({DERIVED[d.table or ''] for d in damaged}))}): importing again into a new store "
-            "rebuilds it"
-        )
-    aside = path.with_name(path.name + ".damaged")
     again = " ".join(health.imported_from[:5]) or "<your log folders>"
-    advice.append(f"keep the damaged file: mv {path} {aside} (and its -wal file, if any)")
-    advice.append(f"import your logs again into a new store: planner import --db {path} {again}")
     advice.append(
-        f"to salvage what is still readable (probe history too): sqlite3 {aside} .recover | sqlite3 {path}.recovered"
+        f"`{salvage}` makes a new store with what reads back (probe history included; the damaged file is "
+        "kept beside it)"
     )
+    advice.append(f"then import your logs again: planner import --db {path} {again}")
