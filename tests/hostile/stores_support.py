@@ -107,7 +107,14 @@ def run_planner(
             measured = {}
     finally:
         os.unlink(report)
-    return Ran(done.returncode, done.stdout, done.stderr, seconds, measured.get("maxrss_kb", 0) / 1024)
+    ran = Ran(done.returncode, done.stdout, done.stderr, seconds, measured.get("maxrss_kb", 0) / 1024)
+    if figures := os.environ.get("PLANNER_STORES_FIGURES"):  # one JSON line per run, for the closing figures
+        with open(figures, "a") as fh:
+            fh.write(
+                json.dumps({"args": list(args)[:4], "seconds": round(seconds, 3), "peak_mb": round(ran.peak_mb, 1)})
+                + "\n"
+            )
+    return ran
 
 
 def check_one_line(ran: Ran, code: int, *words: str) -> str:
