@@ -9,6 +9,7 @@ the `wait4` rusage of that grandchild, which includes the import's parse workers
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -148,6 +149,7 @@ def sample_store(dest: Path, env: dict[str, str]) -> Path:
     built = _BUILT.get("samples")
     if built is None or not built.exists():
         folder = Path(tempfile.mkdtemp(prefix="planner-hostile-stores-"))
+        atexit.register(shutil.rmtree, folder, True)
         built = folder / "samples.db"
         import_samples(built, env)
         checkpoint(built)
