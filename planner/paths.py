@@ -6,6 +6,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from planner.errors import PlannerError
+
 APP_NAME = "planner"
 
 
@@ -24,9 +26,23 @@ def config_dir() -> Path:
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The database: `--db PATH`, else `PLANNER_DB`, else the user data dir."""
-    if explicit:
-        return Path(explicit)
+    """The database: `--db PATH`, else `PLANNER_DB`, else the user data dir.
+
+    `--db` is checked here, for every command: an empty path is refused (it used to fall back to
+    the default silently), and so is one in a folder that does not exist (a typo would otherwise
+    create a tree of folders); only the default location's folder is created when missing."""
+    if explicit is not None:
+        text = os.fspath(explicit)
+        if not str(text).strip():
+            raise PlannerError(
+                "--db: empty path; give a database file, or leave --db out for PLANNER_DB or the default"
+            )
+        path = Path(text)
+        parent = path.parent
+        if not parent.is_dir():
+            what = "is not a folder" if parent.exists() else "does not exist"
+            raise PlannerError(f"--db {path}: the folder {parent} {what}; create it first, or give another path")
+        return path
     if env := os.environ.get("PLANNER_DB"):
         return Path(env)
     return data_dir() / "planner.db"

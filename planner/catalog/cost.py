@@ -173,5 +173,10 @@ def tidy(value: Decimal) -> Decimal:
     """Same value, without trailing zeros or exponent noise (1.50000 -> 1.5, 0E-10 -> 0)."""
     if value == 0:
         return Decimal(0)
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+    with localcontext() as ctx:
+        # As many digits as the value has: at the default 28, quantizing a whole number past 10^28
+        # raised decimal.InvalidOperation (a huge --input count, or a price of 1e300 before the
+        # catalog bounded prices).
+        ctx.prec = max(ctx.prec, value.adjusted() + 2, len(value.as_tuple().digits))
+        normal = value.normalize()
+        return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal

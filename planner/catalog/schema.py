@@ -168,17 +168,44 @@ def req(table: Mapping[str, Any], key: str, keys: Sequence[str | int]) -> Any:
     return table[key]
 
 
+# Bounds of any amount in the catalog (a $/MTok price, a multiplier, a spend cap): beyond them a
+# value is a typo, and 1e300 used to end in decimal.InvalidOperation when a cost was rounded.
+AMOUNT_MAX = Decimal(1_000_000_000)
+AMOUNT_PLACES = 12  # decimal places: exact sums of any token count stay within 50 digits
+
+
+def parse_amount(
+    text: str, *, low: Decimal = Decimal(0), high: Decimal = AMOUNT_MAX, places: int = AMOUNT_PLACES
+) -> Decimal:
+    """A decimal from text, or ValueError naming the value and the allowed range: no NaN, no
+    infinity, no exponent beyond the bounds, at most `places` decimal places."""
+    try:
+        number = Decimal(text.strip().replace("_", ""))
+    except InvalidOperation:
+        raise ValueError(f"expected a decimal number, got {text!r}") from None
+    allowed = f"a number from {low:,} to {high:,} with at most {places} decimal places"
+    if not number.is_finite():
+        raise ValueError(f"expected {allowed}, got {text!r}")
+    if not low <= number <= high:
+        raise ValueError(f"expected {allowed}, got {text!r}")
+    exponent = number.normalize().as_tuple().exponent  # finite here: an int
+    if isinstance(exponent, int) and exponent < -places:
+        raise ValueError(f"expected {allowed}, got {text!r}")
+    return number
+
+
 def as_decimal(value: Any, keys: Sequence[str | int], *, positive: bool = False) -> Decimal:
     # TOML floats are accepted through their shortest repr, which is the text a person typed
     # for any realistic price; the bundled files store strings so nothing depends on that.
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise CatalogError(f"expected a decimal string or number, got {type(value).__name__}", keys)
+    text = repr(value) if isinstance(value, float) else str(value)
     try:
-        number = Decimal(repr(value) if isinstance(value, float) else str(value).replace("_", ""))
-    except InvalidOperation:
-        raise CatalogError(f"expected a decimal string or number, got {value!r}", keys) from None
-    if not number.is_finite() or number < 0 or (positive and number == 0):
-        raise CatalogError(f"expected a {'positive' if positive else 'non-negative'} number, got {value!r}", keys)
+        number = parse_amount(text)
+    except ValueError as exc:
+        raise CatalogError(str(exc), keys) from None
+    if positive and number == 0:
+        raise CatalogError(f"expected a positive number, got {value!r}", keys)
     return number
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "budget": "planner.cli.budget",
     "watch": "planner.cli.watch",
     "statusline": "planner.cli.statusline",
+    "doctor": "planner.cli.doctor",
 }
 
 EPILOG = """\
@@ -128,6 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlannerError as exc:
         print(f"planner {args.command or ''}: {exc}".replace("  ", " "), file=sys.stderr)
         return exc.exit_code
+    except sqlite3.DatabaseError as exc:  # raised while iterating a store's rows: explained here
+        from planner import paths
+        from planner.store.connection import explain
+
+        print(
+            f"planner {args.command or ''}: {explain(paths.db_path(getattr(args, 'db', None)), exc)}", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

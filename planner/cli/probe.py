@@ -112,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
             )
     rounds = args.count or (None if args.watch else 1)
     db = open_store(args, must_exist=False)  # where probe snapshots are kept
+    try:
+        db.require_writable()  # a read-only store is said before the probe is sent, not after
+    except BaseException:
+        db.close()
+        raise
     state = ProbeWatch()
     try:
         while True:

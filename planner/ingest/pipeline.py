@@ -80,7 +80,7 @@ def import_paths(
     import_time = datetime.now(UTC).isoformat(timespec="seconds")  # sources.last_import
     bands = catalog.band_thresholds() if catalog is not None else None
     results = _parsed(todo, resolve, bands, total_bytes, workers)
-    writer = ImportWriter(store, bands)
+    writer = ImportWriter(store, bands, total_bytes)
     pending_rows = pending_files = 0
     writer.no_checkpoints()
     try:
@@ -98,11 +98,11 @@ def import_paths(
             pending_rows += parsed.n_rows
             pending_files += 1
             if pending_rows >= TXN_ROWS or pending_files >= TXN_FILES:
-                writer.commit()
+                writer.commit(state["bytes"])
                 writer.begin()
                 pending_rows = pending_files = 0
             report(task.path)
-        writer.commit()
+        writer.commit(state["bytes"])
     except sqlite3.Error as exc:
         writer.rollback()
         raise writer.error(exc) from None

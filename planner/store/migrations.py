@@ -174,6 +174,25 @@ def newer(path: Path, version: int, known: int) -> PlannerError:
     )
 
 
+def check_empty(conn: sqlite3.Connection, path: Path) -> None:
+    """A version-0 database must be new (or hold only the probe snapshots an older release kept
+    outside the version): one with other tables is another program's, and is refused untouched
+    rather than given planner's tables."""
+    names = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+    ]
+    others = [n for n in names if n != "probe_snapshots"]
+    if others:
+        shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
+        raise PlannerError(
+            f"{path}: not a planner database (an SQLite database of another program: tables {shown}); "
+            "choose another with --db or PLANNER_DB (nothing was written to it)"
+        )
+
+
 def migrate(conn: sqlite3.Connection, path: Path, migrations: tuple[Migration, ...] | None = None) -> int:
     """Bring the database to the newest schema in one transaction; returns the version it had.
 
