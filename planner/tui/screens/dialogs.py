@@ -102,11 +102,12 @@ class ImportDialog(ModalScreen):
         if not path.exists():
             self.notify(f"{path}: no such file or folder", severity="error")
             return
-        fmt = self.query_one("#import-format", Select).value
+        select = self.query_one("#import-format", Select)
+        fmt = None if select.is_blank() else str(select.value)  # blank: detect each file's format
         self.running = True
         self.query_one("#import-go", Button).disabled = True
         self.query_one("#import-status", Static).update(f"importing {path} …")
-        self.run_import(path, None if fmt is Select.BLANK else str(fmt))
+        self.run_import(path, fmt)
 
     @work(thread=True, exclusive=True, group="import", name="import", exit_on_error=False)
     def run_import(self, path: Path, fmt: str | None) -> None:

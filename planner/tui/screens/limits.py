@@ -150,8 +150,8 @@ class LimitsScreen(PlannerScreen):
             panel.refresh()
 
     def selected_group(self) -> str | None:
-        value = self.query_one("#history-group", Select).value
-        return None if value is Select.BLANK else str(value)
+        select = self.query_one("#history-group", Select)
+        return None if select.is_blank() else str(select.value)
 
     def fill_tier_table(self) -> None:
         app = self.app
