@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+from tui_support import ROOT, make_app, settle, table_rows, text_of
 
 from planner import ledger
 from planner.catalog import load_catalog
@@ -82,7 +82,7 @@ async def test_import_dialog_runs_in_a_worker_and_reports_counts(sample_db, tmp_
         # the same requests under another path: all duplicates, and the truncated line is bad again
         assert "0 new" in note[-1].message and "1 bad lines" in note[-1].message
         assert app.generation == generation + 1  # screens reload once
-        want, sources = core_ledger(sample_db, "day")
+        _want, sources = core_ledger(sample_db, "day")
         assert len(table_rows(app.screen.query_one("#sources-table"))) == len(sources)
 
 

@@ -1,16 +1,13 @@
-"""Shared helpers for the dashboard tests (no tests here): a sample store built once per session,
-an app factory with a fixed day and no key, and a wait-until-loaded helper."""
+"""Helpers for the dashboard tests (the fixtures are in conftest.py): an app factory with a fixed
+day and no key, a wait-until-loaded helper, and readers of what a widget shows."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 23)
 FROZEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -25,20 +22,6 @@ def build_sample_db(path: Path) -> Path:
     finally:
         store.close()
     return path
-
-
-@pytest.fixture(scope="session")
-def sample_db_master(tmp_path_factory) -> Path:
-    return build_sample_db(tmp_path_factory.mktemp("samples") / "planner.db")
-
-
-@pytest.fixture
-def sample_db(sample_db_master, tmp_path, monkeypatch) -> Path:
-    """A private copy of the sample store, and a private config dir (no user overrides)."""
-    monkeypatch.setenv("PLANNER_CONFIG_DIR", str(tmp_path / "config"))
-    db = tmp_path / "planner.db"
-    shutil.copy(sample_db_master, db)
-    return db
 
 
 def make_app(db: Path, *, today: date = TODAY, environ: dict | None = None, clock=None, **kw):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from hygiene import BLOCK_TEXTUAL
-from test_tui_support import make_app, sample_db, sample_db_master, settle, table_rows  # noqa: F401
+from tui_support import make_app, settle, table_rows
 
 from planner.report import render
 from planner.tui.palette import ACTIONS, PlannerCommands

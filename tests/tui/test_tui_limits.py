@@ -4,7 +4,7 @@ auto-probe that never overlaps."""
 from __future__ import annotations
 
 from fakeapi import FakeAnthropic, FakeClock
-from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+from tui_support import TODAY, make_app, settle, table_rows, text_of
 
 from planner.catalog import load_catalog
 from planner.probe import history
