@@ -5,7 +5,6 @@ Nothing here touches a widget."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -75,7 +74,7 @@ def overview(
     With `cache_dir`, an unchanged store's views are read from the cache instead of recomputed.
     `on_spend` gets the spend figures (no gauges, no tier yet) before the slower demand peaks."""
     from planner import ledger
-    from planner.projection import spend
+    from planner.projection import demand, spend
     from planner.tui import cache
 
     own = store is None
@@ -84,14 +83,12 @@ def overview(
         sources = store.sources()
         live = live_limits(store, now)
         key = cache.full_key(store, sources, catalog_key, today, live) if cache_dir is not None else None
-        if key is not None:
+        if key is not None and cache_dir is not None:
             hit = cache.load(cache_dir, db, key)
             if hit is not None:
                 return hit["overview"], hit["usage_day"]
-        # The demand peaks run in SQLite (the GIL is released) on their own connection while the
-        # spend is summed here: ~1.2 s instead of ~1.4 s on a 1M-record store.
-        if peaks_future is None and own:
-            peaks_future = start_peaks(db, catalog)
+        # With peaks_future, the demand peaks run in SQLite (the GIL is released) on their own
+        # connection in another worker (planner.tui.loader) while the spend is summed here.
         by_day = ledger.summarize(store, catalog, by="day")
         usage_day = UsageData("day", by_day, sources)
         daily = [(date.fromisoformat(r.key), r.cost_usd) for r in by_day.rows]  # = ledger.daily_spend
@@ -120,7 +117,7 @@ def overview(
                     len(daily),
                 )
             )
-        peaks = peaks_future.result() if peaks_future is not None else _peaks(db, catalog, store)
+        peaks = peaks_future.result() if peaks_future is not None else demand.store_peaks(store, catalog)
         gauges, rec = _demand(peaks, catalog, as_of, fc.projected, live)
         result = OverviewData(
             today,
@@ -135,83 +132,9 @@ def overview(
             list(by_model.unpriced_models),
             len(daily),
         )
-        if key is not None:
+        if key is not None and cache_dir is not None:
             cache.save(cache_dir, db, key, {"overview": result, "usage_day": usage_day})
         return result, usage_day
-    finally:
-        if own:
-            store.close()
-
-
-PROCESS_MIN_BYTES = 16 << 20  # stores smaller than this compute their peaks in a thread
-
-
-class _ChildPeaks:
-    """Demand peaks computed in a forked child process: truly parallel with the spend sums (two
-    SQLite queries in two threads of one process ran no faster than one after the other here)."""
-
-    def __init__(self, db: Path, catalog) -> None:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork")
-        self.conn, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_child_peaks, args=(db, catalog, child), daemon=True)
-        self.proc.start()
-        child.close()
-        self.db, self.catalog = db, catalog
-
-    def result(self) -> dict:
-        try:
-            ok, value = self.conn.recv()
-        except EOFError:  # the child died: compute here rather than fail
-            ok, value = True, _peaks(self.db, self.catalog)
-        finally:
-            self.conn.close()
-            self.proc.join(timeout=5)
-        if not ok:
-            raise value
-        return value
-
-
-def _child_peaks(db: Path, catalog, conn) -> None:
-    try:
-        conn.send((True, _peaks(db, catalog)))
-    except BaseException as exc:
-        conn.send((False, exc))
-    finally:
-        conn.close()
-
-
-def start_peaks(db: Path, catalog, *, fork: bool = False):
-    """A future of the demand peaks: with fork=True and a big store, in a forked process (cheap
-    next to ~0.7 s of queries), else in a thread. Fork only where no other thread runs yet (the
-    app's constructor): a child forked from a busy process could inherit a lock held elsewhere."""
-    import multiprocessing as mp
-
-    try:
-        big = Path(db).stat().st_size >= PROCESS_MIN_BYTES
-    except OSError:
-        big = False
-    if fork and big and "fork" in mp.get_all_start_methods():
-        try:
-            return _ChildPeaks(db, catalog)
-        except OSError:
-            pass
-    pool = ThreadPoolExecutor(1, thread_name_prefix="overview-peaks")
-    future = pool.submit(_peaks, db, catalog)
-    pool.shutdown(wait=False)
-    return future
-
-
-def _peaks(db: Path, catalog, store=None) -> dict:
-    from planner.projection import demand
-
-    own = store is None
-    store = store or open_store(db)
-    try:
-        # per group and minute in SQLite, then true rolling 60 s maxima (~0.9 s on the 1.4 GB store,
-        # where peaks(minute_series()) took ~1.5 s)
-        return demand.store_peaks(store, catalog)
     finally:
         if own:
             store.close()
