@@ -52,11 +52,7 @@ def build_mode(app: App[Any], mode: str) -> bool:
     not done here (the first visit composes the screen, as Textual does)."""
     if not ACTIVE or mode_screen(app, mode) is not None:
         return False
-    app._init_mode(mode)
-    # Its styles were applied as it mounted, under the current stylesheet: mark them current, or
-    # Textual re-parses the whole stylesheet on its first display (a new screen's count is -1).
-    screen = app._screen_stacks[mode][-1]
-    screen._css_update_count = app._css_update_count
+    app._init_mode(mode)  # Textual's own set-up of a mode, without the switch
     return True
 
 

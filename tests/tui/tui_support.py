@@ -66,3 +66,35 @@ def text_of(widget) -> str:
 
 def table_rows(table) -> list[list[str]]:
     return [[str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def wait_until_painted(app, pilot, timeout: float = 5.0) -> None:
+    """Wait until every screen besides the one shown is built and painted in the background."""
+    from planner.tui import internals
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        others = [internals.mode_screen(app, m) for m in app.MODES if m != app.current_mode]
+        if all(s is not None and s.prerendered for s in others):
+            return
+        if loop.time() > end:
+            raise AssertionError("the other screens were not built and painted in the background")
+        await pilot.pause(0.05)
+
+
+def painted(screen) -> list[str]:
+    """The lines a screen shows (from its widgets' line caches, as Textual writes them), each
+    segment with its style."""
+    return ["".join(f"{seg.text}|{seg.style}" for seg in strip) for strip in screen._compositor.render_strips()]
+
+
+async def visit(app, pilot, keys: str) -> dict[str, list[str]]:
+    """Press each key in turn, and what the screen shows once it has its data."""
+    app.clear_notifications()
+    seen = {}
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+        seen[key] = painted(app.screen)
+    return seen
