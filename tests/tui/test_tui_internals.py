@@ -120,3 +120,31 @@ def test_theme_lookups_follow_registered_themes(sample_db):
     assert app.get_theme("planner-test") is second
     app.unregister_theme("planner-test")
     assert app.get_theme("planner-test") is None
+
+
+def test_the_dashboard_starts_no_process_and_no_thread_of_its_own():
+    """Blocking work runs in Textual's thread workers only: no fork, no process or thread pool,
+    no thread started by hand (the names are looked up in the code of every dashboard module)."""
+    import ast
+    from pathlib import Path
+
+    import planner.tui
+
+    banned = {
+        "fork", "forkserver", "multiprocessing", "Process", "ThreadPoolExecutor", "ProcessPoolExecutor",
+        "to_thread", "run_in_executor", "Thread", "start_new_thread",
+    }  # fmt: skip
+    found = []
+    for path in sorted(Path(planner.tui.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name.split(".")[-1] for a in node.names] + (
+                    node.module.split(".") if isinstance(node, ast.ImportFrom) and node.module else []
+                )
+            elif isinstance(node, ast.Attribute):
+                names = [node.attr]
+            elif isinstance(node, ast.Name):
+                names = [node.id]
+            found += [f"{path.name}:{node.lineno} {n}" for n in names if n in banned]
+    assert found == [], found
