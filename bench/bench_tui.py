@@ -87,12 +87,12 @@ def is_idle(app) -> bool:
     `prerendered` flag on the screen), and no worker is pending or running."""
     from textual.worker import WorkerState
 
-    modes = getattr(app, "MODES", {}) or {}
-    stacks = getattr(app, "_screen_stacks", None)
-    if modes and stacks is not None:
-        if not all(stacks.get(m) for m in modes):
-            return False
-        if not all(getattr(stacks[m][-1], "prerendered", True) for m in modes if stacks[m][-1] is not app.screen):
+    for mode in getattr(app, "MODES", {}) or {}:
+        try:
+            screen = app.get_screen_stack(mode)[-1]
+        except (KeyError, IndexError):
+            return False  # not composed yet
+        if screen is not app.screen and not getattr(screen, "prerendered", True):
             return False
     return not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
 

@@ -158,7 +158,11 @@ CONSTRUCTOR = "planner.probe.client"  # the one module that may build an HTTP cl
 # The functions that send a key, by defining module; each must reach make_client.
 SENDERS = {
     "planner.probe.client": {"make_client", "probe", "aprobe"},
-    "planner.probe.admin": {"get_pages", "fetch_rate_limits", "fetch_usage_report"},  # limits --live: in planner.cli.limits
+    "planner.probe.admin": {
+        "get_pages",
+        "fetch_rate_limits",
+        "fetch_usage_report",
+    },  # limits --live: in planner.cli.limits
     "planner.tokens": {"count_tokens", "calibrate"},
 }
 SENDER_NAMES = set().union(*SENDERS.values())

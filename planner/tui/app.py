@@ -8,24 +8,35 @@ override edit bumps the generation so every screen reloads once when next shown.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from planner.tui import internals, loader
 from planner.tui.messages import DataChanged, StoreReady
 from planner.tui.palette import PlannerCommands
+from planner.tui.screens.base import PlannerScreen
 from planner.tui.screens.limits import LimitsScreen
 from planner.tui.screens.overview import OverviewScreen
 from planner.tui.screens.plan import PlanScreen
 from planner.tui.screens.pricing import PricingScreen
 from planner.tui.screens.usage import UsageScreen
+
+if TYPE_CHECKING:
+    from planner.catalog import Catalog
+    from planner.report import Table
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "tokyo-night", "solarized-light")
 SCREENS_BY_KEY = (
@@ -37,11 +48,11 @@ SCREENS_BY_KEY = (
 )
 
 
-class PlannerApp(App):
+class PlannerApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "planner"
     COMMANDS = App.COMMANDS | {PlannerCommands}
-    MODES = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "overview": OverviewScreen,
         "usage": UsageScreen,
         "limits": LimitsScreen,
@@ -49,7 +60,7 @@ class PlannerApp(App):
         "plan": PlanScreen,
     }
     DEFAULT_MODE = "overview"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}", tooltip=f"Show the {title} screen")
             for key, mode, title in SCREENS_BY_KEY
@@ -69,11 +80,12 @@ class PlannerApp(App):
         *,
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
-        catalog=None,
+        catalog: Catalog | None = None,
         samples: Path | None = None,
         scenario: Path | None = None,
         cache_dir: Path | bool | None = True,
     ) -> None:
+        self.theme_lookups: dict[str, Theme | None] = {}  # see get_theme; App.__init__ registers themes
         super().__init__()
         from planner import paths
 
@@ -81,7 +93,7 @@ class PlannerApp(App):
         self.pricing_files = [Path(p) for p in pricing]
         self.today = today or date.today()
         self.environ = dict(os.environ if environ is None else environ)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.samples = samples or paths.sample_logs_dir()
         self.scenario_path = scenario
         if cache_dir is True:
@@ -89,42 +101,63 @@ class PlannerApp(App):
 
             cache_dir = default_dir()
         self.cache_dir: Path | None = cache_dir or None  # None/False: no cache between runs
-        self.catalog = catalog if catalog is not None else self.load_catalog()
-        self.cache: dict[str, tuple[int, object]] = {}
+        self.catalog: Catalog = catalog if catalog is not None else self.load_catalog()
+        self.cache: dict[str, tuple[int, Any]] = {}  # view name -> (generation, view)
         self.generation = 0
         self.stale: set[str] = set()  # screens whose data changed without a new generation (a probe)
         self.store_ready = threading.Event()
-        self.imported_samples = None
+        self.imported_samples: Any = None
         self.sub_title = self.db.name  # the name only: snapshots must not depend on where tests run
-        self._prefetch = self._start_prefetch()
-        self._gc_frozen = self._screens_frozen = False  # see on_load
+        self.overview_ahead: Future[loader.Overview | None] | None = None
+        self.gc_frozen = self.screens_frozen = False  # see on_load
 
-    def _start_prefetch(self):
-        """Start computing the overview now, in a thread, while Textual sets up the screen: the
-        queries run in SQLite with the GIL released, so the first frame waits for the longer of
-        the two instead of both. An empty or missing store is left to prepare_store."""
+    @property
+    def closing(self) -> bool:
+        """The app is quitting (or not running yet): no more screens are built."""
+        return self.return_code is not None or not self.is_running
+
+    # the overview, computed ahead of the first frame -------------------------------------------
+    def on_load(self) -> None:
+        # The garbage collector: a full collection walks every object the app holds (~110K:
+        # Textual, the catalog, every screen's widgets and data), 60-100 ms here, and one fell
+        # inside a screen switch every few switches. Those objects live as long as the app, so
+        # they are moved out of the collector's sight (gc.freeze) as the app starts and again once
+        # the other screens are built and painted; a collection then walks only what is newer.
+        # on_unmount hands them back, so a process that runs many apps (the tests) still
+        # collects their garbage.
+        gc.freeze()
+        self.gc_frozen = True
+        self.overview_ahead = self.start_overview_ahead()
+
+    def start_overview_ahead(self) -> Future[loader.Overview | None] | None:
+        """Start computing the overview now, while Textual builds the first screen: the demand
+        peaks in one worker and the spend sums in another, each on its own connection (their
+        queries run in SQLite with the GIL released). An unchanged store is read from the cache
+        between runs; a missing one is left to prepare_store."""
         if not self.db.exists():
             return None
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        from planner.tui import data as D
-
         now, key = self.clock(), self.catalog_key()
         if self.cache_dir is not None:
-            from planner.tui import cache
+            hit = loader.cached_overview(self.cache_dir, self.db, key, self.today, now)
+            if hit is not None:
+                return loader.done(hit)
+        peaks: Future[loader.Peaks] = Future()
+        result: Future[loader.Overview | None] = Future()
+        self.load_peaks_ahead(peaks)
+        self.load_overview_ahead(result, peaks, now, key)
+        return result
 
-            hit = cache.lookup(self.cache_dir, self.db, key, self.today, now)
-            if hit is not None:  # an unchanged store opens from the cache: nothing to compute
-                done: Future = Future()
-                done.set_result((hit["overview"], hit["usage_day"]))
-                return done
-        # the peaks child is forked here, before Textual starts its threads
-        peaks = D.start_peaks(self.db, self.catalog, fork=threading.active_count() == 1)
+    @work(thread=True, group="ahead", name="demand peaks", exit_on_error=False)
+    def load_peaks_ahead(self, into: Future[loader.Peaks]) -> None:
+        loader.fulfil(into, lambda: loader.peaks(self.db, self.catalog))
 
-        def compute():
-            if D.store_is_empty(self.db):
-                return None
-            return D.overview(
+    @work(thread=True, group="ahead", name="overview ahead", exit_on_error=False)
+    def load_overview_ahead(
+        self, into: Future[loader.Overview | None], peaks: Future[loader.Peaks], now: datetime, key: str
+    ) -> None:
+        loader.fulfil(
+            into,
+            lambda: loader.overview(
                 self.db,
                 self.catalog,
                 self.today,
@@ -132,30 +165,35 @@ class PlannerApp(App):
                 now=now,
                 cache_dir=self.cache_dir,
                 catalog_key=key,
-                peaks_future=peaks,
-            )
+                peaks=peaks,
+            ),
+        )
 
-        pool = ThreadPoolExecutor(1, thread_name_prefix="overview-prefetch")
-        future = pool.submit(compute)
-        pool.shutdown(wait=False)
+    def take_overview_ahead(self) -> Future[loader.Overview | None] | None:
+        """The overview computed ahead, once (later loads compute afresh)."""
+        future, self.overview_ahead = self.overview_ahead, None
         return future
 
-    def take_prefetch(self):
-        """The prefetched overview's future, once (later loads compute afresh)."""
-        future, self._prefetch = self._prefetch, None
-        return future
+    # themes -----------------------------------------------------------------------------------
+    def get_theme(self, theme_name: str) -> Theme | None:
+        """As App.get_theme, remembered per name: Textual asks for the current theme ~300 times
+        per screen switch, and App.get_theme copies the theme registry each time."""
+        try:
+            return self.theme_lookups[theme_name]
+        except KeyError:
+            theme = self.theme_lookups[theme_name] = super().get_theme(theme_name)
+            return theme
 
-    def get_theme(self, theme_name: str):
-        """As App.get_theme, without copying the theme registry on every lookup: Textual asks for
-        the current theme ~300 times per screen switch (about 20 ms of each switch here)."""
-        themes = self._registered_themes
-        for name in theme_name.split(","):
-            theme = themes.get(name.strip())
-            if theme is not None:
-                return theme
-        return None
+    def register_theme(self, theme: Theme) -> None:
+        self.theme_lookups.clear()
+        super().register_theme(theme)
 
-    def load_catalog(self):
+    def unregister_theme(self, theme_name: str) -> None:
+        self.theme_lookups.clear()
+        super().unregister_theme(theme_name)
+
+    # the outside world ------------------------------------------------------------------------
+    def load_catalog(self) -> Catalog:
         from planner import paths
         from planner.catalog import load_catalog
 
@@ -181,7 +219,8 @@ class PlannerApp(App):
     def base_url(self) -> str:
         return self.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
 
-    def on_resize(self, event) -> None:
+    # screens ----------------------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < 110, "-narrow")
         self.prerender_hidden_screens()
 
@@ -194,65 +233,45 @@ class PlannerApp(App):
 
     def build_other_screens(self) -> None:
         """Compose the other screens in the background once the overview shows all its figures
-        (nothing competes with it for the first frame), so a first visit is a switch (~0.1 s)
-        instead of a compose (0.3-0.5 s). Each screen's data loads in its own workers as on a
-        visit; the overview stays on screen."""
-        todo = [m for m in self.MODES if m != self.current_mode and m not in self._screen_stacks]
-        # never while quitting: a screen mounting then finds no children (and Textual, closing
-        # every mode's screens, fails on a mode added meanwhile)
-        if todo and not self._exit and self._running:
-            self._init_mode(todo[0])  # Textual's own mode set-up, without switching to it
-            # Its styles are applied as it mounts, with the current theme: mark them current, or
-            # Textual re-parses the whole stylesheet on its first display (~150 ms; a new screen's
-            # count starts at -1). A later theme change still refreshes it on its next display.
-            self._screen_stacks[todo[0]][-1]._css_update_count = self._css_update_count
-            if len(todo) > 1:
-                self.call_after_refresh(self.build_other_screens)  # one per refresh: keys stay responsive
+        (nothing competes with it for the first frame), one per refresh so keys stay responsive:
+        a first visit is then a switch (~0.1 s) instead of a compose (0.2-0.9 s). Each screen's
+        data loads in its own workers as on a visit; the overview stays on screen. Never while
+        quitting: a screen mounting then finds no children."""
+        if self.closing:
+            return
+        todo = [m for m in self.MODES if m != self.current_mode and internals.mode_screen(self, m) is None]
+        if todo and internals.build_mode(self, todo[0]) and len(todo) > 1:
+            self.call_after_refresh(self.build_other_screens)
+
+    def hidden_screens(self) -> list[PlannerScreen]:
+        """The mode screens set up but not on display (nor under a dialog on display)."""
+        screens = (internals.mode_screen(self, mode) for mode in self.MODES)
+        return [s for s in screens if isinstance(s, PlannerScreen) and s not in self.screen_stack]
 
     def prerender_hidden_screens(self) -> None:
         """Paint the screens not on display again off screen, with the new theme or size (see
         PlannerScreen.prerender): the first switch to each after a theme switch took 120-215 ms,
         most of it rebuilding the whole stylesheet for that one screen."""
-        for mode in self.MODES:
-            stack = self._screen_stacks.get(mode)
-            if stack and stack[-1] not in self.screen_stack and hasattr(stack[-1], "prerender"):
-                stack[-1].call_after_refresh(stack[-1].prerender)
+        for screen in self.hidden_screens():
+            screen.call_after_refresh(screen.prerender)
 
-    # The garbage collector: a full collection walks every object the app holds (~110K: Textual,
-    # the catalog, every screen's widgets and data), 60-100 ms on this machine, and one fell
-    # inside a screen switch every few switches (Usage or Plan, 180 ms; 35-50 ms pauses while the
-    # first frame was built). Those objects live as long as the app, so they are moved out of the
-    # collector's sight (gc.freeze) as the app starts and again once the other screens are built
-    # and painted; a collection then walks only what is newer. on_unmount hands them back, so a
-    # process that runs many apps (the tests) still collects their garbage.
-    def on_load(self) -> None:
-        import gc
-
-        gc.freeze()
-        self._gc_frozen = True
-
-    def screen_prerendered(self, screen) -> None:
-        """A screen built in the background is painted off screen (PlannerScreen.prerender): once
-        every screen is, freeze what the app holds now (once: what comes later, such as data
-        reloaded after an import, stays collectable)."""
-        if self._screens_frozen or self._exit or not self._running:
+    def screen_prerendered(self) -> None:
+        """A screen built in the background was painted off screen: once every screen is, freeze
+        what the app holds now (once: what comes later, such as data reloaded after an import,
+        stays collectable)."""
+        if self.screens_frozen or self.closing:
             return
-        if all(
-            stack and (stack[-1] is self.screen or getattr(stack[-1], "prerendered", True))
-            for stack in (self._screen_stacks.get(m) for m in self.MODES)
-        ):
-            import gc
-
+        screens = [internals.mode_screen(self, mode) for mode in self.MODES]
+        if all(isinstance(s, PlannerScreen) and (s is self.screen or s.prerendered) for s in screens):
             gc.freeze()
-            self._gc_frozen = self._screens_frozen = True
+            self.gc_frozen = self.screens_frozen = True
 
     def on_unmount(self) -> None:
-        if self._gc_frozen:
-            import gc
-
+        if self.gc_frozen:
             gc.unfreeze()
-            self._gc_frozen = False
+            self.gc_frozen = False
 
+    # the store --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="store", name="open store", exit_on_error=False)
     def prepare_store(self) -> None:
         """First run: import the bundled sample logs into an empty store (no key, no network)."""
@@ -267,7 +286,7 @@ class PlannerApp(App):
             self.store_ready.set()  # screens waiting on the store go on (and report any error)
 
     @on(StoreReady)
-    def _store_ready(self, message: StoreReady) -> None:
+    def store_is_ready(self, message: StoreReady) -> None:
         s = message.imported
         if s is not None:
             self.imported_samples = s
@@ -277,12 +296,11 @@ class PlannerApp(App):
             )
 
     @on(DataChanged)
-    def _data_changed(self, message: DataChanged) -> None:
+    def data_changed(self, message: DataChanged) -> None:
         self.generation += 1
         self.cache.clear()
-        screen = self.screen
-        if hasattr(screen, "reload"):
-            screen.reload()
+        if isinstance(self.screen, PlannerScreen):
+            self.screen.reload()
 
     def invalidate(self, screen: str) -> None:
         """One screen's cached data is out of date (e.g. live limits feed the overview)."""
@@ -305,36 +323,36 @@ class PlannerApp(App):
                 if widget.loading:
                     widget.loading = False
 
-    # actions -------------------------------------------------------------------------------
+    # actions ----------------------------------------------------------------------------------
     def action_import_logs(self) -> None:
         from planner.tui.screens.dialogs import ImportDialog
 
-        def done(summary) -> None:
+        def done(summary: object | None) -> None:
             if summary is not None:
                 self.post_message(DataChanged("import"))
 
         self.push_screen(ImportDialog(), done)
 
-    def _exportable(self):
+    def exportable(self) -> tuple[Table, Any, str] | None:
         """(table, payload, name) of the current view, or None (said in a notification)."""
         screen = self.screen
-        table = screen.export_table() if hasattr(screen, "export_table") else None
-        if table is None:
+        table = screen.export_table() if isinstance(screen, PlannerScreen) else None
+        if table is None or not isinstance(screen, PlannerScreen):
             self.notify("nothing to export on this screen yet", severity="warning")
             return None
-        return table, screen.export_payload(), getattr(screen, "SCREEN_TITLE", "view").lower()
+        return table, screen.export_payload(), screen.SCREEN_TITLE.lower() or "view"
 
     def action_export(self) -> None:
         from planner.tui.screens.dialogs import ExportDialog
 
-        if (view := self._exportable()) is not None:
+        if (view := self.exportable()) is not None:
             table, payload, name = view
             self.push_screen(ExportDialog(table, payload, name, self.today))
 
     def action_export_as(self, fmt: str) -> None:
         from planner.tui.screens.dialogs import write_export
 
-        if (view := self._exportable()) is not None:
+        if (view := self.exportable()) is not None:
             table, payload, name = view
             path = Path.cwd() / f"planner-{name}-{self.today.isoformat()}.{fmt}"
             write_export(self, table, payload, fmt, path)
@@ -349,14 +367,19 @@ class PlannerApp(App):
 
         self.push_screen(HelpScreen())
 
+    def run_on_screen(self, mode: str, action: str) -> None:
+        """Switch to a screen and run one of its actions there (palette entries)."""
+        self.switch_mode(mode)
+        self.call_after_refresh(self.run_action, action, self.screen)
+
     def action_probe_now(self) -> None:
-        self.switch_mode("limits")
-        self.call_after_refresh(lambda: getattr(self.screen, "action_probe_now", lambda: None)())
+        self.run_on_screen("limits", "probe_now")
+
+    def action_toggle_auto_probe(self) -> None:
+        self.run_on_screen("limits", "toggle_auto")
 
     def action_edit_price(self) -> None:
-        self.switch_mode("pricing")
-        self.call_after_refresh(lambda: getattr(self.screen, "action_edit", lambda: None)())
+        self.run_on_screen("pricing", "edit")
 
     def action_open_scenario(self) -> None:
-        self.switch_mode("plan")
-        self.call_after_refresh(lambda: getattr(self.screen, "action_open", lambda: None)())
+        self.run_on_screen("plan", "open")

@@ -5,7 +5,6 @@ the demand peaks. Nothing here touches a widget."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +53,7 @@ def overview(
     unchanged store's views are read from `cache_dir` instead of recomputed. The demand peaks come
     from `peaks_future` (started early by the app), else from a thread started here."""
     from planner.tui import cache
+    from planner.views.demand import store_peaks
     from planner.views.overview import overview as build
 
     own = store is None
@@ -66,97 +66,21 @@ def overview(
             hit = cache.load(cache_dir, db, key)
             if hit is not None:
                 return hit["overview"], hit["usage_day"]
-        # The demand peaks run in SQLite (the GIL is released) on their own connection while the
-        # spend is summed here: ~1.2 s instead of ~1.4 s on a 1M-record store.
-        if peaks_future is None and own:
-            peaks_future = start_peaks(db, catalog)
+        # With peaks_future, the demand peaks run in SQLite (the GIL is released) on their own
+        # connection in another worker (planner.tui.loader) while the spend is summed here.
         result, usage_day = build(
             store,
             catalog,
             today,
             samples=samples,
             live=live,
-            peaks=peaks_future.result if peaks_future is not None else lambda: _peaks(db, catalog, store),
+            peaks=peaks_future.result if peaks_future is not None else lambda: store_peaks(store, catalog),
             sources=sources,
             on_spend=on_spend,
         )
         if cache_dir is not None and key is not None and result.forecast is not None:
             cache.save(cache_dir, db, key, {"overview": result, "usage_day": usage_day})
         return result, usage_day
-    finally:
-        if own:
-            store.close()
-
-
-PROCESS_MIN_BYTES = 16 << 20  # stores smaller than this compute their peaks in a thread
-
-
-class _ChildPeaks:
-    """Demand peaks computed in a forked child process: truly parallel with the spend sums (two
-    SQLite queries in two threads of one process ran no faster than one after the other here)."""
-
-    def __init__(self, db: Path, catalog) -> None:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork")
-        self.conn, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_child_peaks, args=(db, catalog, child), daemon=True)
-        self.proc.start()
-        child.close()
-        self.db, self.catalog = db, catalog
-
-    def result(self) -> dict:
-        try:
-            ok, value = self.conn.recv()
-        except EOFError:  # the child died: compute here rather than fail
-            ok, value = True, _peaks(self.db, self.catalog)
-        finally:
-            self.conn.close()
-            self.proc.join(timeout=5)
-        if not ok:
-            raise value
-        return value
-
-
-def _child_peaks(db: Path, catalog, conn) -> None:
-    try:
-        conn.send((True, _peaks(db, catalog)))
-    except BaseException as exc:
-        conn.send((False, exc))
-    finally:
-        conn.close()
-
-
-def start_peaks(db: Path, catalog, *, fork: bool = False):
-    """A future of the demand peaks: with fork=True and a big store, in a forked process (cheap
-    next to ~0.7 s of queries), else in a thread. Fork only where no other thread runs yet (the
-    app's constructor): a child forked from a busy process could inherit a lock held elsewhere."""
-    import multiprocessing as mp
-
-    try:
-        big = Path(db).stat().st_size >= PROCESS_MIN_BYTES
-    except OSError:
-        big = False
-    if fork and big and "fork" in mp.get_all_start_methods():
-        try:
-            return _ChildPeaks(db, catalog)
-        except OSError:
-            pass
-    pool = ThreadPoolExecutor(1, thread_name_prefix="overview-peaks")
-    future = pool.submit(_peaks, db, catalog)
-    pool.shutdown(wait=False)
-    return future
-
-
-def _peaks(db: Path, catalog, store=None) -> dict:
-    from planner.views.demand import store_peaks
-
-    own = store is None
-    store = store or open_store(db)
-    try:
-        # per group and minute in SQLite, then true rolling 60 s maxima (~0.9 s on the 1.4 GB store,
-        # where peaks(minute_series()) took ~1.5 s)
-        return store_peaks(store, catalog)
     finally:
         if own:
             store.close()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from planner.ingest import ImportSummary
 
 
 @dataclass
 class StoreReady(Message):
     """The store is open and holds data; `imported` is the sample import's summary on a first run."""
 
-    imported: Any | None
+    imported: ImportSummary | None
 
 
 @dataclass

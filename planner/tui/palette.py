@@ -29,20 +29,15 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 class PlannerCommands(Provider):
+    """Every dashboard action by name; each runs as the app's action of the same name."""
+
     async def discover(self) -> Hits:
         for title, help_text, action in ACTIONS:
-            yield DiscoveryHit(title, partial(self._run, action), help=help_text)
+            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, action in ACTIONS:
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self._run, action), help=help_text)
-
-    async def _run(self, action: str) -> None:
-        if action == "toggle_auto_probe":
-            self.app.switch_mode("limits")
-            self.app.call_after_refresh(lambda: getattr(self.app.screen, "action_toggle_auto", lambda: None)())
-            return
-        await self.app.run_action(action)
+                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)

@@ -7,22 +7,29 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual import getters, on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
 from planner.errors import PlannerError
 from planner.report import Table, render
 
+if TYPE_CHECKING:
+    from planner.ingest import ImportProgress, ImportSummary
+    from planner.tui.app import PlannerApp
+
 MB = 1024 * 1024
 
 
-def write_export(app, table: Table, payload, fmt: str, path: Path) -> bool:
+def write_export(app: App[Any], table: Table, payload: Any, fmt: str, path: Path) -> bool:
+    """Write the view to `path` (atomically) and say so in a notification; False if it failed."""
     from planner.atomic import write_atomic
 
     try:
@@ -35,31 +42,45 @@ def write_export(app, table: Table, payload, fmt: str, path: Path) -> bool:
     return True
 
 
-class ImportDialog(ModalScreen):
-    """Pick a path and a format; the import runs in a thread worker with a progress bar."""
+@dataclass(frozen=True)
+class Progress:
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    records: int
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel", tooltip="Cancel the import or close")]
+
+class ImportDialog(ModalScreen[object]):
+    """Pick a path and a format; the import runs in a thread worker, its progress comes through
+    the `progress` reactive (a progress bar and a status line). Escape cancels a running import;
+    the files done so far are kept. Dismissed with the import's summary."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PlannerApp)
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="import.cancel", tooltip="Cancel the import or close")
+    ]
+
+    running: var[bool] = var(False, init=False)
+    progress: var[Progress | None] = var(None, init=False)
 
     @dataclass
     class Progressed(Message):
-        files_done: int
-        files_total: int
-        bytes_done: int
-        bytes_total: int
-        records: int
+        progress: Progress
 
         def can_replace(self, message: Message) -> bool:  # coalesce floods of progress
             return isinstance(message, ImportDialog.Progressed)
 
     @dataclass
     class Finished(Message):
-        summary: object | None
+        summary: ImportSummary | None
         error: str | None
 
     def __init__(self, start: Path | None = None) -> None:
         super().__init__()
         self.cancel_event = threading.Event()
-        self.running = False
         self.start = start or Path.home()
 
     def compose(self) -> ComposeResult:
@@ -78,7 +99,7 @@ class ImportDialog(ModalScreen):
 
     @on(DirectoryTree.FileSelected)
     @on(DirectoryTree.DirectorySelected)
-    def _picked(self, event) -> None:
+    def picked(self, event: DirectoryTree.FileSelected | DirectoryTree.DirectorySelected) -> None:
         self.query_one("#import-path", Input).value = str(event.path)
 
     @on(Button.Pressed, "#import-cancel")
@@ -91,7 +112,7 @@ class ImportDialog(ModalScreen):
 
     @on(Input.Submitted, "#import-path")
     @on(Button.Pressed, "#import-go")
-    def _go(self) -> None:
+    def go(self) -> None:
         if self.running:
             return
         text = self.query_one("#import-path", Input).value.strip()
@@ -102,11 +123,14 @@ class ImportDialog(ModalScreen):
         if not path.exists():
             self.notify(f"{path}: no such file or folder", severity="error")
             return
-        fmt = self.query_one("#import-format", Select).value
+        select = self.query_one("#import-format", Select)
+        fmt = None if select.is_blank() else str(select.value)  # blank: detect each file's format
         self.running = True
-        self.query_one("#import-go", Button).disabled = True
         self.query_one("#import-status", Static).update(f"importing {path} …")
-        self.run_import(path, None if fmt is Select.BLANK else str(fmt))
+        self.run_import(path, fmt)
+
+    def watch_running(self, running: bool) -> None:
+        self.query_one("#import-go", Button).disabled = running
 
     @work(thread=True, exclusive=True, group="import", name="import", exit_on_error=False)
     def run_import(self, path: Path, fmt: str | None) -> None:
@@ -114,8 +138,10 @@ class ImportDialog(ModalScreen):
 
         app = self.app
 
-        def progress(p) -> None:
-            self.post_message(self.Progressed(p.files_done, p.files_total, p.bytes_done, p.bytes_total, p.records))
+        def progress(p: ImportProgress) -> None:
+            self.post_message(
+                self.Progressed(Progress(p.files_done, p.files_total, p.bytes_done, p.bytes_total, p.records))
+            )
 
         try:
             summary = D.import_paths(app.db, app.catalog, [path], fmt, progress, self.cancel_event)
@@ -128,22 +154,27 @@ class ImportDialog(ModalScreen):
         self.post_message(self.Finished(summary, None))
 
     @on(Progressed)
-    def _progressed(self, m: Progressed) -> None:
-        self.query_one("#import-progress", ProgressBar).update(total=max(m.bytes_total, 1), progress=m.bytes_done)
+    def progressed(self, m: Progressed) -> None:
+        self.progress = m.progress
+
+    def watch_progress(self, p: Progress | None) -> None:
+        if p is None:
+            return
+        self.query_one("#import-progress", ProgressBar).update(total=max(p.bytes_total, 1), progress=p.bytes_done)
         self.query_one("#import-status", Static).update(
-            f"{m.bytes_done / MB:,.1f} / {m.bytes_total / MB:,.1f} MB · file {m.files_done}/{m.files_total} · "
-            f"{m.records:,} records"
+            f"{p.bytes_done / MB:,.1f} / {p.bytes_total / MB:,.1f} MB · file {p.files_done}/{p.files_total} · "
+            f"{p.records:,} records"
         )
 
     @on(Finished)
-    def _finished(self, m: Finished) -> None:
+    def finished(self, m: Finished) -> None:
         self.running = False
-        if m.error:
-            self.query_one("#import-go", Button).disabled = False
-            self.notify(m.error, title="import failed", severity="error", timeout=15)
-            self.query_one("#import-status", Static).update(m.error)
-            return
         s = m.summary
+        if m.error or s is None:
+            error = m.error or "no summary"
+            self.notify(error, title="import failed", severity="error", timeout=15)
+            self.query_one("#import-status", Static).update(error)
+            return
         cancelled = bool(getattr(s, "cancelled", False))
         self.notify(
             f"{s.new:,} new, {s.duplicate:,} duplicate, {s.bad:,} bad lines in {len(s.files)} files"
@@ -155,10 +186,14 @@ class ImportDialog(ModalScreen):
         self.dismiss(s)
 
 
-class ExportDialog(ModalScreen):
-    BINDINGS = [Binding("escape", "close", "Close", id="export.close", tooltip="Close without exporting")]
+class ExportDialog(ModalScreen[Path | None]):
+    """Choose Markdown, CSV or JSON and a file; dismissed with the path written."""
 
-    def __init__(self, table: Table, payload, name: str, today: date) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="export.close", tooltip="Close without exporting")
+    ]
+
+    def __init__(self, table: Table, payload: Any, name: str, today: date) -> None:
         super().__init__()
         self.table, self.payload, self.view_name, self.today = table, payload, name, today
 
@@ -177,7 +212,7 @@ class ExportDialog(ModalScreen):
                 yield Button("Cancel", id="export-cancel")
 
     @on(Select.Changed, "#export-format")
-    def _format(self, event: Select.Changed) -> None:
+    def format_chosen(self, event: Select.Changed) -> None:
         path = self.query_one("#export-path", Input)
         path.value = str(Path(path.value).with_suffix(f".{event.value}"))
 
@@ -187,7 +222,7 @@ class ExportDialog(ModalScreen):
 
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-go")
-    def _go(self) -> None:
+    def go(self) -> None:
         fmt = str(self.query_one("#export-format", Select).value)
         path = Path(self.query_one("#export-path", Input).value).expanduser()
         if write_export(self.app, self.table, self.payload, fmt, path):
@@ -212,7 +247,12 @@ class EditOverrideDialog(ModalScreen[str | None]):
     """Edit one price field of a model, or one limit of a group in a tier. Validated against the
     catalog before it is written (atomically) to the overrides file; a bad value is not saved."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="edit.close", tooltip="Close without saving")]
+    if TYPE_CHECKING:
+        app = getters.app(PlannerApp)
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="edit.close", tooltip="Close without saving")
+    ]
 
     def __init__(self, kind: str, target: str) -> None:
         super().__init__()
@@ -262,7 +302,7 @@ class EditOverrideDialog(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#edit-save")
-    def _save(self) -> None:
+    def save_pressed(self) -> None:
         try:
             message = self.save()
         except PlannerError as exc:
@@ -298,7 +338,9 @@ class EditOverrideDialog(ModalScreen[str | None]):
 class OpenPathDialog(ModalScreen[Path | None]):
     """Ask for a file path (a scenario TOML)."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="open.close", tooltip="Close without opening")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="open.close", tooltip="Close without opening")
+    ]
 
     def __init__(self, title: str, value: str = "") -> None:
         super().__init__()
@@ -311,11 +353,11 @@ class OpenPathDialog(ModalScreen[Path | None]):
             yield DirectoryTree(str(Path.cwd()), id="open-tree")
 
     @on(DirectoryTree.FileSelected)
-    def _picked(self, event: DirectoryTree.FileSelected) -> None:
+    def picked(self, event: DirectoryTree.FileSelected) -> None:
         self.dismiss(Path(event.path))
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self.dismiss(Path(event.value.strip()).expanduser())
 

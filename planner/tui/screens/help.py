@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from planner.tui.widgets.keybar import bindings
 
-def all_bindings(app) -> list[tuple[str, str, str]]:
+
+def all_bindings(app: App[Any]) -> list[tuple[str, str, str]]:
     """(where, key, description) for the app's bindings and every mode screen's."""
     rows = []
 
-    def add(where: str, bindings) -> None:
-        for b in bindings:
-            b = b if isinstance(b, Binding) else Binding(*b)
+    def add(where: str, declared: list[BindingType]) -> None:
+        for b in bindings(declared):
             rows.append((where, app.get_key_display(b), b.tooltip or b.description))
 
     add("everywhere", app.BINDINGS)
@@ -25,8 +28,10 @@ def all_bindings(app) -> list[tuple[str, str, str]]:
     return rows
 
 
-class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close", tooltip="Close help")]
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close", tooltip="Close help")
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog"):

@@ -6,16 +6,19 @@ state that says how to set one."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select, Static, Switch
+from textual.worker import Worker, WorkerState
 
 from planner.report import Column, Table
 from planner.tui import data as D
@@ -23,13 +26,24 @@ from planner.tui.format import UNKNOWN, pct, plain
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
 from planner.tui.widgets.plots import HistoryPlot
-from planner.tui.widgets.table import SteadyTable
+
+if TYPE_CHECKING:
+    from planner.catalog import Catalog
+    from planner.probe.client import ProbeResult
+    from planner.probe.history import SnapshotRow
+    from planner.tui.app import PlannerApp
 
 HEADER_DIMS = (("requests", "RPM"), ("input_tokens", "ITPM"), ("output_tokens", "OTPM"), ("tokens", "TPM"))
 STATUS_TEXT = {"ok": "ok", "rate_limited": "rate limited (429)", "spend_cap": "spend cap reached", "error": "error"}
+NO_KEY = (
+    "No API key set. Set ANTHROPIC_API_KEY in your shell and start planner again, e.g.\n"
+    "  export ANTHROPIC_API_KEY=sk-ant-...   (read from the environment only; never stored)\n"
+    "Then press r to probe. Each probe is a 1-token request per model group.\n"
+    "The tier table below is the catalog's; probe history shows saved snapshots."
+)
 
 
-def probe_models(catalog) -> dict[str, str]:
+def probe_models(catalog: Catalog) -> dict[str, str]:
     """One current model per rate-limit group: {group: model id} (the probe's cheapest call)."""
     out: dict[str, str] = {}
     for model in catalog.models.values():
@@ -41,14 +55,42 @@ def probe_models(catalog) -> dict[str, str]:
 def countdown(seconds: float | None) -> str:
     if seconds is None:
         return UNKNOWN
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+@dataclass(frozen=True)
+class History:
+    """Remaining capacity over time, {"RPM remaining %": [(unix seconds, percent)]}, from
+    `count` saved snapshots."""
+
+    series: dict[str, list[tuple[float, float]]]
+    count: int
+
+
+def history_of(snaps: list[SnapshotRow]) -> History:
+    series: dict[str, list[tuple[float, float]]] = {}
+    n = 0
+    for snap in snaps:
+        n += 1
+        for key, label in HEADER_DIMS[:3]:
+            d = snap.limits.get(key)
+            if d is not None and d.remaining is not None and d.limit:
+                series.setdefault(f"{label} remaining %", []).append(
+                    (snap.observed_at.timestamp(), 100 * d.remaining / d.limit)
+                )
+    for points in series.values():
+        points.sort()
+    return History(series, n)
 
 
 class ProbePanel(Static):
     """One group's last probe result; re-rendered every second so the reset countdown ticks."""
 
-    def __init__(self, group: str, name: str, result, **kwargs) -> None:
+    if TYPE_CHECKING:
+        app = getters.app(PlannerApp)
+
+    def __init__(self, group: str, name: str, result: ProbeResult, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.group, self.result = group, result
         self.border_title = name
@@ -76,34 +118,43 @@ class ProbePanel(Static):
 
 
 class LimitsScreen(PlannerScreen):
+    """Probe results come through `results`, the chosen group through `group`, its saved
+    snapshots through `history`; `probing` is true from a probe's start until it is saved."""
+
     SCREEN_TITLE = "Limits"
     AUTO_FOCUS = "#tier-table"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "probe_now", "Probe now", id="limits.probe", tooltip="Probe every model group's live limits now"),
         Binding("a", "toggle_auto", "Auto-probe", id="limits.auto", tooltip="Probe every N seconds (no overlap)"),
     ]
 
+    results: var[list[ProbeResult]] = var(list, init=False, always_update=True)
+    group: var[str | None] = var(None, init=False)
+    history: var[History | None] = var(None, init=False, always_update=True)
+    probing: var[bool] = var(False, init=False)
+
     @dataclass
     class ProbeFinished(Message):
-        results: list
-        saved: int
+        results: list[ProbeResult]
+
+    @dataclass
+    class ProbesSaved(Message):
+        count: int
 
     @dataclass
     class HistoryLoaded(Message):
-        series: dict
-        count: int
+        history: History
+        group: str | None
 
     def __init__(self) -> None:
         super().__init__()
-        self.results: list = []
-        self.auto_timer = None
-        self.probing = False
+        self.auto_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="limits"):
             yield Static("Limits — live rate-limit headers", classes="screen-title")
-            yield Static("", id="no-key", classes="empty-state")
+            yield Static(NO_KEY, id="no-key", classes="empty-state")
             with Horizontal(id="probe-bar"):
                 yield Label("auto-probe", classes="field-label")
                 yield Switch(False, id="auto-switch")
@@ -114,9 +165,9 @@ class LimitsScreen(PlannerScreen):
             yield Grid(id="probe-panels")
             with Horizontal(id="limits-lower"):
                 with Vertical(id="history-box"):
-                    yield Select([], prompt="group", id="history-group")
+                    yield Select[str]([], prompt="group", id="history-group")
                     yield HistoryPlot(id="history-plot")
-                yield SteadyTable(id="tier-table", zebra_stripes=True, cursor_type="row")
+                yield DataTable(id="tier-table", zebra_stripes=True, cursor_type="row")
         yield KeyBar()
 
     @tolerate_shutdown
@@ -124,14 +175,7 @@ class LimitsScreen(PlannerScreen):
         super().on_mount()
         app = self.app
         has_key = app.api_key is not None
-        no_key = self.query_one("#no-key", Static)
-        no_key.display = not has_key
-        no_key.update(
-            "No API key set. Set ANTHROPIC_API_KEY in your shell and start planner again, e.g.\n"
-            "  export ANTHROPIC_API_KEY=sk-ant-...   (read from the environment only; never stored)\n"
-            "Then press r to probe. Each probe is a 1-token request per model group.\n"
-            "The tier table below is the catalog's; probe history shows saved snapshots."
-        )
+        self.query_one("#no-key").display = not has_key
         self.query_one("#probe-bar").display = has_key
         groups = [(app.catalog.group_name(g), g) for g in probe_models(app.catalog)]
         select = self.query_one("#history-group", Select)
@@ -142,20 +186,28 @@ class LimitsScreen(PlannerScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.fill_tier_table()
-        self.load_history()
+        self.fill_tier_table()  # the catalog may have changed
+        self.load_history(self.group)
 
     def tick(self) -> None:
         for panel in self.query(ProbePanel):
             panel.refresh()
 
     def selected_group(self) -> str | None:
-        value = self.query_one("#history-group", Select).value
-        return None if value is Select.BLANK else str(value)
+        return self.group
+
+    @on(Select.Changed, "#history-group")
+    def group_chosen(self, event: Select.Changed) -> None:
+        self.group = None if event.select.is_blank() else str(event.value)
+
+    def watch_group(self, group: str | None) -> None:
+        self.fill_tier_table()
+        self.load_history(group)
 
     def fill_tier_table(self) -> None:
+        """The catalog's limits for the chosen group per tier, the tier the probe matched marked."""
         app = self.app
-        group = self.selected_group()
+        group = self.group
         table = self.query_one("#tier-table", DataTable)
         table.clear(columns=True)
         table.add_columns("Tier", "RPM", "ITPM", "OTPM", "Match")
@@ -176,56 +228,37 @@ class LimitsScreen(PlannerScreen):
                 key=tier.id,
             )
 
-    @on(Select.Changed, "#history-group")
-    def _group_changed(self) -> None:
-        if self.is_mounted:
-            self.fill_tier_table()
-            self.load_history()
-
+    # history ----------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="history", name="probe history", exit_on_error=False)
-    def load_history(self) -> None:
+    def load_history(self, group: str | None) -> None:
+        from planner.probe import history
+
         app = self.app
-        group = self.selected_group()
         app.store_ready.wait()
-        series: dict[str, list] = {}
-        n = 0
-        try:
-            from planner.probe import history
-        except ImportError:
-            self.post_message(self.HistoryLoaded({}, 0))
-            return
-        store = D.open_store(app.db)
-        try:
-            snaps = history.snapshots(store, group=group, limit=500) if group else []
-        finally:
-            store.close()
-        for snap in snaps:
-            t = getattr(snap, "observed_at", None)
-            limits = getattr(snap, "limits", None) or {}
-            if t is None:
-                continue
-            n += 1
-            for key, label in HEADER_DIMS[:3]:
-                d = limits.get(key)
-                remaining = getattr(d, "remaining", None) if d is not None else None
-                limit = getattr(d, "limit", None) if d is not None else None
-                if remaining is not None and limit:
-                    series.setdefault(f"{label} remaining %", []).append((t.timestamp(), 100 * remaining / limit))
-        for points in series.values():
-            points.sort()
-        self.post_message(self.HistoryLoaded(series, n))
+        snaps = []
+        if group is not None:
+            store = D.open_store(app.db)
+            try:
+                snaps = history.snapshots(store, group=group, limit=500)
+            finally:
+                store.close()
+        self.post_message(self.HistoryLoaded(history_of(snaps), group))
 
     @on(HistoryLoaded)
-    def _history(self, m: HistoryLoaded) -> None:
+    def history_loaded(self, m: HistoryLoaded) -> None:
+        if m.group == self.group:
+            self.history = m.history
+
+    def watch_history(self, h: History | None) -> None:
         plot = self.query_one(HistoryPlot)
-        if m.series:
-            t0 = min(p[0] for pts in m.series.values() for p in pts)
-            series = {k: [((x - t0) / 60, y) for x, y in pts] for k, pts in m.series.items()}
-            plot.replot(series, f"remaining capacity, % ({D.SOURCE_LIVE}; {m.count} snapshots; minutes)")
+        if h is not None and h.series:
+            t0 = min(p[0] for pts in h.series.values() for p in pts)
+            series = {k: [((x - t0) / 60, y) for x, y in pts] for k, pts in h.series.items()}
+            plot.replot(series, f"remaining capacity, % ({D.SOURCE_LIVE}; {h.count} snapshots; minutes)")
         else:
             plot.replot({}, "no probe snapshots yet (press r with a key set)")
 
-    # probing -------------------------------------------------------------------------------
+    # probing ----------------------------------------------------------------------------------
     def action_probe_now(self) -> None:
         if self.app.api_key is None:
             self.notify("set ANTHROPIC_API_KEY and start planner again", title="no API key", severity="warning")
@@ -233,56 +266,65 @@ class LimitsScreen(PlannerScreen):
         if self.probing:
             return
         self.probing = True
-        self.query_one("#probe-panels").loading = not self.results
-        self.query_one("#probe-status", Static).update("probing…")
         self.run_probes()
+
+    def watch_probing(self, probing: bool) -> None:
+        self.query_one("#probe-panels").loading = probing and not self.results
+        if probing:
+            self.query_one("#probe-status", Static).update("probing…")
 
     @work(exclusive=True, group="probe", name="probe", exit_on_error=False)
     async def run_probes(self) -> None:
-        from planner.probe.client import aprobe, host_of
+        from planner.probe.client import aprobe
 
         app = self.app
+        api_key = app.api_key
+        if api_key is None:
+            return
         results = []
-        for group, model in probe_models(app.catalog).items():
+        for model in probe_models(app.catalog).values():
             results.append(
                 await aprobe(
                     model,
-                    api_key=app.api_key,
+                    api_key=api_key,
                     base_url=app.base_url,
                     catalog=app.catalog,
                     clock=app.clock,
                     max_retries=0,
                 )
             )
-        saved = await asyncio.to_thread(self._save, results, host_of(app.base_url))
-        self.post_message(self.ProbeFinished(results, saved))
+        self.post_message(self.ProbeFinished(results))
 
-    def _save(self, results: list, host: str) -> int:
-        try:
-            from planner.probe import history
-        except ImportError:
-            return 0
-        self.app.store_ready.wait()
-        store = D.open_store(self.app.db)
+    @on(ProbeFinished)
+    def probe_finished(self, m: ProbeFinished) -> None:
+        from planner.probe.client import host_of
+
+        self.results = m.results
+        self.save_probes(m.results, host_of(self.app.base_url))
+
+    @work(thread=True, exclusive=True, group="probe-save", name="probe history save", exit_on_error=False)
+    def save_probes(self, results: list[ProbeResult], host: str) -> None:
+        from planner.probe import history
+
+        app = self.app
+        app.store_ready.wait()
+        store = D.open_store(app.db)
         try:
             for r in results:
                 history.save_snapshot(store, r, host)
         finally:
             store.close()
-        return len(results)
+        self.post_message(self.ProbesSaved(len(results)))
 
-    def on_worker_state_changed(self, event) -> None:
-        super().on_worker_state_changed(event)
-        if event.worker.name == "probe" and event.state.name in ("ERROR", "CANCELLED"):
-            self.probing = False
-            self.query_one("#probe-panels").loading = False
-            self.query_one("#probe-status", Static).update("probe failed")
-            self.schedule_auto()
-
-    @on(ProbeFinished)
-    def _finished(self, m: ProbeFinished) -> None:
+    @on(ProbesSaved)
+    def probes_saved(self) -> None:
         self.probing = False
-        self.results = m.results
+        self.app.invalidate("overview")  # live limits now feed the overview gauges
+        self.load_history(self.group)
+        self.schedule_auto()
+
+    def watch_results(self, results: list[ProbeResult]) -> None:
+        app = self.app
         grid = self.query_one("#probe-panels", Grid)
         grid.loading = False
         grid.remove_children()
@@ -290,26 +332,31 @@ class LimitsScreen(PlannerScreen):
             [
                 ProbePanel(
                     r.group or r.model,
-                    self.app.catalog.group_name(r.group) if r.group else r.model,
+                    app.catalog.group_name(r.group) if r.group else r.model,
                     r,
                     classes="probe-panel",
                 )
-                for r in m.results
+                for r in results
             ]
         )
-        bad = [r for r in m.results if r.status != "ok"]
-        stamp = self.app.clock().strftime("%H:%M:%S")
+        bad = [r for r in results if r.status != "ok"]
+        stamp = app.clock().strftime("%H:%M:%S")
         self.query_one("#probe-status", Static).update(
-            f"last probe {stamp} UTC: {len(m.results) - len(bad)} ok, {len(bad)} not"
+            f"last probe {stamp} UTC: {len(results) - len(bad)} ok, {len(bad)} not"
         )
         for r in bad:
             self.notify(r.explanation, title=f"{r.model}: {STATUS_TEXT.get(r.status, r.status)}", severity="warning")
-        self.app.invalidate("overview")  # live limits now feed the overview gauges
         self.fill_tier_table()
-        self.load_history()
-        self.schedule_auto()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.group in ("probe", "probe-save") and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self.probing = False
+            self.query_one("#probe-status", Static).update("probe failed")
+            self.schedule_auto()
 
     def schedule_auto(self) -> None:
+        """With auto-probe on, the next probe starts this long after the last one finished."""
         if self.auto_timer is not None:
             self.auto_timer.stop()
             self.auto_timer = None
@@ -330,7 +377,7 @@ class LimitsScreen(PlannerScreen):
         switch.value = not switch.value
 
     @on(Switch.Changed, "#auto-switch")
-    def _auto(self, event: Switch.Changed) -> None:
+    def auto_switched(self, event: Switch.Changed) -> None:
         if event.value:
             self.notify(f"probing every {self.auto_seconds()} s", title="auto-probe on")
             if not self.probing:
@@ -374,5 +421,5 @@ class LimitsScreen(PlannerScreen):
         ]
         return Table(cols, rows, title="Live limits", notes=["source: live header (probe)"])
 
-    def export_payload(self):
+    def export_payload(self) -> dict[str, object] | None:
         return {"probes": [r.to_json() for r in self.results]} if self.results else None

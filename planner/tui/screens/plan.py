@@ -8,13 +8,17 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import var
+from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from planner.errors import PlannerError
 from planner.report import Table
@@ -22,7 +26,9 @@ from planner.tui import data as D
 from planner.tui.format import UNKNOWN, count, pct, usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
-from planner.tui.widgets.table import SteadyTable
+
+if TYPE_CHECKING:
+    from planner.projection.scenario import Scenario
 
 FIELDS = (
     ("requests_per_day", "requests/day"),
@@ -57,9 +63,9 @@ def parse_number(text: str, key: str) -> Decimal:
     return value
 
 
-def with_what_if(scen, hit: Decimal | None, batch: Decimal | None):
+def with_what_if(scen: Scenario, hit: Decimal | None, batch: Decimal | None) -> Scenario:
     """The scenario with every workload's cache hit rate / batch share replaced (None = keep)."""
-    changes = {}
+    changes: dict[str, Any] = {}
     if hit is not None:
         changes["cache_hit_rate"] = hit
     if batch is not None:
@@ -72,10 +78,21 @@ def with_what_if(scen, hit: Decimal | None, batch: Decimal | None):
 _INVALID = object()  # a field that does not parse (the form keeps the last good value)
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """scenario.evaluate of the scenario in the form (and of the one compared with it)."""
+
+    result: dict[str, Any]
+    compare: dict[str, Any] | None = None
+
+
 class PlanScreen(PlannerScreen):
+    """Scenarios come through `scenario` and `compare`, their evaluation through `evaluation`;
+    typing in the form changes the scenario in place and evaluates again."""
+
     SCREEN_TITLE = "Plan"
     AUTO_FOCUS = "#plan-tiers"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "open", "Open scenario", id="plan.open", tooltip="Open a scenario TOML file"),
         Binding("c", "compare", "Compare", id="plan.compare", tooltip="Compare with a second scenario side by side"),
         Binding(
@@ -83,18 +100,26 @@ class PlanScreen(PlannerScreen):
         ),
     ]
 
+    scenario: var[Scenario | None] = var(None, init=False, always_update=True)
+    compare: var[Scenario | None] = var(None, init=False, always_update=True)
+    evaluation: var[Evaluation | None] = var(None, init=False, always_update=True)
+
     @dataclass
     class Loaded(Message):
-        scenario: object
+        scenario: Scenario
         slot: str  # "main" or "compare"
 
     def __init__(self) -> None:
         super().__init__()
-        self.scenario = None
-        self.compare = None
-        self.result: dict | None = None
-        self.compare_result: dict | None = None
         self.what_if: dict[str, Decimal | None] = {"cache_hit_rate": None, "batch_share": None}
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        return None if self.evaluation is None else self.evaluation.result
+
+    @property
+    def compare_result(self) -> dict[str, Any] | None:
+        return None if self.evaluation is None else self.evaluation.compare
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -111,8 +136,8 @@ class PlanScreen(PlannerScreen):
             with VerticalScroll(id="plan-results"):
                 yield Static("", id="plan-cost", classes="figure")
                 yield Static("", id="plan-tier")
-                yield SteadyTable(id="plan-tiers", cursor_type="row", zebra_stripes=True)
-                yield SteadyTable(id="plan-compare", zebra_stripes=True)
+                yield DataTable(id="plan-tiers", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="plan-compare", zebra_stripes=True)
                 yield Static("", id="plan-sources", classes="sources")
         yield KeyBar()
 
@@ -125,6 +150,7 @@ class PlanScreen(PlannerScreen):
         self.query_one("#plan-tiers").border_title = "Headroom per tier (estimate; fits = peak × 1.2 ≤ limit)"
         self.query_one("#plan-compare").display = False
 
+    # loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
         super().reload()
         if self.scenario is None:
@@ -132,37 +158,47 @@ class PlanScreen(PlannerScreen):
             if path is None:
                 self.query_one("#plan-title", Static).update("Plan — no scenario: press o to open one")
                 return
-            self.query_one("#plan").loading = True
             self.load(path, "main")
         else:
             self.recompute()  # the catalog may have changed
 
-    @work(thread=True, exclusive=False, group="plan", name="load scenario", exit_on_error=False)
     def load(self, path: Path, slot: str) -> None:
+        """Read a scenario file into the form ("main") or beside it ("compare")."""
+        self.query_one("#plan").loading = True
+        self.read_scenario(path, slot)
+
+    @work(thread=True, exclusive=False, group="plan", name="load scenario", exit_on_error=False)
+    def read_scenario(self, path: Path, slot: str) -> None:
         from planner.projection import scenario
 
-        try:
-            scen = scenario.load(path, self.app.catalog)
-        except PlannerError:
-            self.app.call_from_thread(lambda: setattr(self.query_one("#plan"), "loading", False))
-            raise
-        self.post_message(self.Loaded(scen, slot))
+        self.post_message(self.Loaded(scenario.load(path, self.app.catalog), slot))
 
     @on(Loaded)
-    def _loaded(self, m: Loaded) -> None:
+    def loaded(self, m: Loaded) -> None:
         self.query_one("#plan").loading = False
         if m.slot == "compare":
             self.compare = m.scenario
         else:
             self.scenario = m.scenario
-            self.build_form()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.group == "plan" and event.state == WorkerState.ERROR:
+            self.query_one("#plan").loading = False  # the app's funnel says why
+
+    def watch_scenario(self, scen: Scenario | None) -> None:
+        if scen is not None:
+            self.build_form(scen)
+            self.recompute()
+
+    def watch_compare(self) -> None:
         self.recompute()
 
-    def build_form(self) -> None:
+    def build_form(self, scen: Scenario) -> None:
         box = self.query_one("#workloads", Grid)  # one grid, no container per field: fewer widgets, faster switches
         box.remove_children()
-        widgets = []
-        for i, w in enumerate(self.scenario.workloads):
+        widgets: list[Widget] = []
+        for i, w in enumerate(scen.workloads):
             widgets.append(Label(f"workload {w.name} · {w.model}", classes="form-head"))
             for key, label in FIELDS:
                 widgets += [
@@ -171,8 +207,9 @@ class PlanScreen(PlannerScreen):
                 ]
         box.mount_all(widgets)
 
+    # the form ---------------------------------------------------------------------------------
     @staticmethod
-    def _checked(field: Input, key: str, *, blank_ok: bool = False):
+    def checked(field: Input, key: str, *, blank_ok: bool = False) -> Decimal | object | None:
         """The field's number, or _INVALID with the field marked and the reason in its tooltip."""
         if blank_ok and not field.value.strip():
             value = None
@@ -188,9 +225,11 @@ class PlanScreen(PlannerScreen):
         return value
 
     @on(Input.Changed, ".wl")
-    def _workload_changed(self, event: Input.Changed) -> None:
+    def workload_changed(self, event: Input.Changed) -> None:
+        if self.scenario is None or event.input.id is None:
+            return
         i, key = event.input.id[1:].split("-", 1)
-        value = self._checked(event.input, key)
+        value = self.checked(event.input, key)
         if value is _INVALID:
             return
         w = self.scenario.workloads[int(i)]
@@ -199,15 +238,15 @@ class PlanScreen(PlannerScreen):
             self.recompute()
 
     @on(Input.Changed, ".whatif")
-    def _what_if_changed(self, event: Input.Changed) -> None:
-        key = event.input.id.removeprefix("whatif-")
-        value = self._checked(event.input, key, blank_ok=True)
-        if value is _INVALID:
+    def what_if_changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("whatif-")
+        value = self.checked(event.input, key, blank_ok=True)
+        if value is _INVALID or not (value is None or isinstance(value, Decimal)):
             return
         self.what_if[key] = value
         self.recompute()
 
-    def evaluate(self, scen) -> dict:
+    def evaluate(self, scen: Scenario) -> dict[str, Any]:
         from planner.projection import scenario
 
         return scenario.evaluate(
@@ -220,15 +259,18 @@ class PlanScreen(PlannerScreen):
         if self.scenario is None:
             return
         try:
-            self.result = self.evaluate(self.scenario)
-            self.compare_result = self.evaluate(self.compare) if self.compare is not None else None
+            result = self.evaluate(self.scenario)
+            compared = self.evaluate(self.compare) if self.compare is not None else None
         except PlannerError as exc:
             self.notify(str(exc), title="cannot evaluate", severity="error")
             return
-        self.show()
+        self.evaluation = Evaluation(result, compared)
 
-    def show(self) -> None:
-        r = self.result
+    # rendering --------------------------------------------------------------------------------
+    def watch_evaluation(self, e: Evaluation | None) -> None:
+        if e is None:
+            return
+        r = e.result
         self.query_one("#plan-title", Static).update(f"Plan — {r['scenario']} ({Path(r['file']).name})")
         self.query_one("#plan-cost", Static).update(
             f"Monthly cost [b]{usd(r['monthly_cost_usd'])}[/b]  [dim]{D.SOURCE_ESTIMATE}: scenario × {D.SOURCE_CATALOG} prices[/dim]"
@@ -236,33 +278,8 @@ class PlanScreen(PlannerScreen):
         self.query_one("#plan-tier", Static).update(
             f"Recommended tier [b]{r['recommended_tier']}[/b]  [dim]{r['reason']}[/dim]"
         )
-        table = self.query_one("#plan-tiers", DataTable)
-        table.clear()
-        for g in r["groups"]:
-            for t in g["tiers"]:
-                h = t["headroom"]
-                fits = {True: "fits", False: "no", None: "unknown"}[t["fits"]]
-                cap = self.cap_text(t["tier"], t["monthly_spend_cap_usd"])
-                table.add_row(
-                    g["name"],
-                    t["tier"],
-                    pct(h["rpm"]),
-                    pct(h["itpm"]),
-                    pct(h["otpm"]),
-                    t["binding"] or UNKNOWN,
-                    fits,
-                    cap,
-                    key=f"{g['group']}:{t['tier']}",
-                )
-        cmp_table = self.query_one("#plan-compare", DataTable)
-        cmp_table.display = self.compare_result is not None
-        if self.compare_result is not None:
-            plans = [r, self.compare_result]
-            cmp_table.clear(columns=True)
-            cmp_table.add_columns("", *(p["scenario"] for p in plans))
-            cmp_table.border_title = "Side by side (estimate)"
-            for row in self.compare_rows(plans):
-                cmp_table.add_row(*row)
+        self.show_tiers(r)
+        self.show_compare(r, e.compare)
         peaks = "; ".join(
             f"{g['name']} peak RPM {count(g['peak']['rpm'])} ITPM {count(g['peak']['itpm'])} "
             f"OTPM {count(g['peak']['otpm'])}"
@@ -272,14 +289,45 @@ class PlanScreen(PlannerScreen):
             f"{peaks}\nsources: traffic = scenario ({D.SOURCE_ESTIMATE}); prices and limits = {D.SOURCE_CATALOG} at {r['at']}"
         )
 
-    def cap_text(self, tier_id: str, cap) -> str:
+    def show_tiers(self, r: dict[str, Any]) -> None:
+        table = self.query_one("#plan-tiers", DataTable)
+        table.clear()
+        for g in r["groups"]:
+            for t in g["tiers"]:
+                h = t["headroom"]
+                fits = {True: "fits", False: "no", None: "unknown"}[t["fits"]]
+                table.add_row(
+                    g["name"],
+                    t["tier"],
+                    pct(h["rpm"]),
+                    pct(h["itpm"]),
+                    pct(h["otpm"]),
+                    t["binding"] or UNKNOWN,
+                    fits,
+                    self.cap_text(t["tier"], t["monthly_spend_cap_usd"]),
+                    key=f"{g['group']}:{t['tier']}",
+                )
+
+    def show_compare(self, r: dict[str, Any], other: dict[str, Any] | None) -> None:
+        table = self.query_one("#plan-compare", DataTable)
+        table.display = other is not None
+        if other is None:
+            return
+        plans = [r, other]
+        table.clear(columns=True)
+        table.add_columns("", *(p["scenario"] for p in plans))
+        table.border_title = "Side by side (estimate)"
+        for row in self.compare_rows(plans):
+            table.add_row(*row)
+
+    def cap_text(self, tier_id: str, cap: Decimal | None) -> str:
         if cap is not None:
             return usd(cap)
         tier = self.app.catalog.tier(tier_id, self.app.today)
         return "none" if tier is not None and tier.unlimited else UNKNOWN
 
     @staticmethod
-    def compare_rows(plans: list[dict]) -> list[tuple[str, ...]]:
+    def compare_rows(plans: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         rows = [
             ("monthly cost", *(usd(p["monthly_cost_usd"]) for p in plans)),
             ("recommended tier", *(p["recommended_tier"] for p in plans)),
@@ -298,13 +346,21 @@ class PlanScreen(PlannerScreen):
         from planner.tui.screens.dialogs import OpenPathDialog
 
         current = str(self.scenario.path) if self.scenario else ""
-        self.app.push_screen(OpenPathDialog("Open a scenario", current), lambda p: p and self.load(p, "main"))
+        self.app.push_screen(OpenPathDialog("Open a scenario", current), self.opened)
 
     def action_compare(self) -> None:
         from planner.tui.screens.dialogs import OpenPathDialog
 
         start = str(self.scenario.path.with_name("launch-cheaper.toml")) if self.scenario else ""
-        self.app.push_screen(OpenPathDialog("Compare with scenario", start), lambda p: p and self.load(p, "compare"))
+        self.app.push_screen(OpenPathDialog("Compare with scenario", start), self.opened_to_compare)
+
+    def opened(self, path: Path | None) -> None:
+        if path is not None:
+            self.load(path, "main")
+
+    def opened_to_compare(self, path: Path | None) -> None:
+        if path is not None:
+            self.load(path, "compare")
 
     def action_blur(self) -> None:
         self.set_focus(None)
@@ -320,7 +376,7 @@ class PlanScreen(PlannerScreen):
 
         return plan_table(self.result)
 
-    def export_payload(self):
+    def export_payload(self) -> dict[str, Any] | None:
         if self.result is None:
             return None
         return self.result if self.compare_result is None else {"scenarios": [self.result, self.compare_result]}

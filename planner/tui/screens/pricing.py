@@ -3,10 +3,13 @@ per-group limits per tier, filterable by name; edits go to the overrides file th
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.reactive import var
 from textual.widgets import DataTable, Header, Input, Static
 
 from planner.report import Column, Table
@@ -15,7 +18,6 @@ from planner.tui.format import UNKNOWN, plain
 from planner.tui.messages import DataChanged
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
-from planner.tui.widgets.table import SteadyTable
 
 PRICE_COLUMNS = [
     Column("model", "Model"), Column("status", "Status"), Column("effective", "Effective"),
@@ -34,12 +36,12 @@ LIMIT_COLUMNS = [
 WIDE = 40  # long sources (URLs, notes) are cut in the table; the export has them whole
 
 
-def cell(row: dict, key: str) -> str:
-    text = _cell(row, key)
+def cell(row: dict[str, Any], key: str) -> str:
+    text = cell_text(row, key)
     return text if len(text) <= WIDE else text[: WIDE - 1] + "…"
 
 
-def _cell(row: dict, key: str) -> str:
+def cell_text(row: dict[str, Any], key: str) -> str:
     value = row.get(key)
     if key == "overridden":
         return "overridden" if value else ""
@@ -53,9 +55,12 @@ def _cell(row: dict, key: str) -> str:
 
 
 class PricingScreen(PlannerScreen):
+    """The catalog's rows come through the `prices` and `limits` reactives, shown as far as
+    `filter_text` lets them."""
+
     SCREEN_TITLE = "Pricing"
     AUTO_FOCUS = "#prices"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="pricing.filter", tooltip="Filter models and groups by name"),
         Binding("m", "edit", "Edit price", id="pricing.edit_price", tooltip="Edit a price (saved to overrides)"),
         Binding(
@@ -70,19 +75,17 @@ class PricingScreen(PlannerScreen):
         ),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.prices: list[dict] = []
-        self.limits: list[dict] = []
-        self.filter_text = ""
+    prices: var[list[dict[str, Any]]] = var(list, init=False, always_update=True)
+    limits: var[list[dict[str, Any]]] = var(list, init=False, always_update=True)
+    filter_text: var[str] = var("", init=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="pricing"):
             yield Static("Pricing — catalog, USD per million tokens", classes="screen-title")
             yield Input(placeholder="filter by model or group name ( / )", id="filter")
-            yield SteadyTable(id="prices", cursor_type="row", zebra_stripes=True)
-            yield SteadyTable(id="limit-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="limit-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="pricing-sources", classes="sources")
         yield KeyBar()
 
@@ -99,9 +102,6 @@ class PricingScreen(PlannerScreen):
     def reload(self) -> None:
         super().reload()
         app = self.app
-        self.prices = D.price_rows(app.catalog, app.today)
-        self.limits = D.limit_rows(app.catalog, app.today)
-        self.refill()
         self.query_one("#prices").border_title = f"Prices in force at {app.today} (source: {D.SOURCE_CATALOG})"
         self.query_one(
             "#limit-table"
@@ -110,51 +110,55 @@ class PricingScreen(PlannerScreen):
             f"source: the bundled catalog and your overrides ({app.overrides_target()}); "
             f"— = not published (unknown, not 0). m edits a price, l a limit, v shows limits or prices."
         )
+        self.prices = D.price_rows(app.catalog, app.today)
+        self.limits = D.limit_rows(app.catalog, app.today)
 
-    def visible(self) -> tuple[list[dict], list[dict]]:
+    def shown_prices(self) -> list[dict[str, Any]]:
         f = self.filter_text.lower()
-        prices = [r for r in self.prices if not f or f in r["model"].lower() or f in str(r.get("name", "")).lower()]
-        limits = [r for r in self.limits if not f or f in r["group"].lower() or f in r["group_name"].lower()]
-        return prices, limits
+        return [r for r in self.prices if not f or f in r["model"].lower() or f in str(r.get("name", "")).lower()]
 
-    def refill(self) -> None:
-        prices, limits = self.visible()
+    def shown_limits(self) -> list[dict[str, Any]]:
+        f = self.filter_text.lower()
+        return [r for r in self.limits if not f or f in r["group"].lower() or f in r["group_name"].lower()]
+
+    def watch_prices(self) -> None:
         table = self.query_one("#prices", DataTable)
         table.clear()
-        for r in prices:
+        for r in self.shown_prices():
             table.add_row(*(cell(r, c.key) for c in PRICE_COLUMNS), key=r["model"])
+
+    def watch_limits(self) -> None:
         table = self.query_one("#limit-table", DataTable)
         table.clear()
-        for r in limits:
+        for r in self.shown_limits():
             table.add_row(*(cell(r, c.key) for c in LIMIT_COLUMNS), key=f"{r['group']}:{r['tier']}")
 
+    def watch_filter_text(self) -> None:
+        self.watch_prices()
+        self.watch_limits()
+
     @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
+    def filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self.refill()
 
     def action_filter(self) -> None:
         self.query_one("#filter").focus()
 
-    def _selected_model(self) -> str | None:
-        table = self.query_one("#prices", DataTable)
+    def selected_row(self, table_id: str) -> str:
+        table = self.query_one(table_id, DataTable)
         if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            return ""
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
 
     def action_edit(self) -> None:
         from planner.tui.screens.dialogs import EditOverrideDialog
 
-        self.app.push_screen(EditOverrideDialog("price", self._selected_model() or ""), self._saved)
+        self.app.push_screen(EditOverrideDialog("price", self.selected_row("#prices")), self.saved)
 
     def action_edit_limit(self) -> None:
         from planner.tui.screens.dialogs import EditOverrideDialog
 
-        table = self.query_one("#limit-table", DataTable)
-        target = ""
-        if table.row_count:
-            target = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        self.app.push_screen(EditOverrideDialog("limit", target), self._saved)
+        self.app.push_screen(EditOverrideDialog("limit", self.selected_row("#limit-table")), self.saved)
 
     def action_toggle_table(self) -> None:
         prices, limits = self.query_one("#prices", DataTable), self.query_one("#limit-table", DataTable)
@@ -163,24 +167,27 @@ class PricingScreen(PlannerScreen):
         (limits if limits.display else prices).focus()
 
     @on(DataTable.RowSelected, "#prices")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    def row_selected(self) -> None:
         self.action_edit()
 
-    def _saved(self, message: str | None) -> None:
+    def saved(self, message: str | None) -> None:
         if message:
             self.app.catalog = self.app.load_catalog()
             self.app.notify(message, title="override saved")
             self.app.post_message(DataChanged("override"))
 
     def export_table(self) -> Table:
-        prices, limits = self.visible()
         return Table(
             PRICE_COLUMNS,
-            prices,
+            self.shown_prices(),
             title=f"Prices in force at {self.app.today}, USD per million tokens",
             notes=[f"source: {D.SOURCE_CATALOG} (bundled + overrides)", "— = unknown, not $0"],
         )
 
-    def export_payload(self):
-        prices, limits = self.visible()
-        return {"at": self.app.today, "models": prices, "limits": limits, "source": D.SOURCE_CATALOG}
+    def export_payload(self) -> dict[str, object]:
+        return {
+            "at": self.app.today,
+            "models": self.shown_prices(),
+            "limits": self.shown_limits(),
+            "source": D.SOURCE_CATALOG,
+        }

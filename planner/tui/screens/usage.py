@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Header, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from planner.report import Column, Table
 from planner.tui import data as D
 from planner.tui.format import usd
 from planner.tui.screens.base import PlannerScreen, tolerate_shutdown
 from planner.tui.widgets.keybar import KeyBar
-from planner.tui.widgets.table import SteadyTable
+
+if TYPE_CHECKING:
+    from planner.ledger import LedgerRow
 
 GROUPINGS = ("day", "week", "month", "model", "project")
 COLUMNS = [
@@ -43,30 +49,35 @@ def short_path(path: str) -> str:
     return path
 
 
-def row_dict(row) -> dict:
+def row_dict(row: LedgerRow) -> dict[str, Any]:
     return {c.key: (str(row.key) if c.key == "key" else getattr(row, c.key)) for c in COLUMNS}
 
 
+class Sort(NamedTuple):
+    key: str | None  # a column key; None: as the ledger orders its rows
+    reverse: bool = False
+
+
 class UsageScreen(PlannerScreen):
+    """The ledger comes through the `data` reactive, grouped by `by` and ordered by `sort`."""
+
     SCREEN_TITLE = "Usage"
     AUTO_FOCUS = "#ledger"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "g", "next_grouping", "Group by", id="usage.group", tooltip="Cycle day / week / month / model / project"
         ),
         Binding("s", "sort", "Sort", id="usage.sort", tooltip="Sort by the column under the cursor (again: reverse)"),
     ]
 
+    by: var[str] = var("day", init=False)
+    data: var[D.UsageData | None] = var(None, init=False, always_update=True)
+    sort: var[Sort] = var(Sort(None), init=False)
+
     @dataclass
     class Loaded(Message):
         data: D.UsageData
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.by = "day"
-        self.data: D.UsageData | None = None
-        self.sort_key: str | None = None
-        self.sort_reverse = False
+        generation: int
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,8 +85,8 @@ class UsageScreen(PlannerScreen):
             with Horizontal(id="usage-bar"):
                 yield Static("Usage — imported history", classes="screen-title", id="usage-title")
                 yield Select([(f"by {g}", g) for g in GROUPINGS], value="day", allow_blank=False, id="usage-by")
-            yield SteadyTable(id="ledger", cursor_type="column", zebra_stripes=True)
-            yield SteadyTable(id="sources-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="ledger", cursor_type="column", zebra_stripes=True)
+            yield DataTable(id="sources-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="usage-sources", classes="sources")
         yield KeyBar()
 
@@ -89,35 +100,52 @@ class UsageScreen(PlannerScreen):
         sources.border_title = "Sources (imported log)"
         sources.add_columns("Format", "Records", "Bad lines", "Skipped", "Last import", "Path")
 
+    # loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
         super().reload()
-        cached = self.app.cache.get(f"usage:{self.by}")
-        if cached is not None and cached[0] == self.app.generation:
-            self.show(cached[1])
+        app = self.app
+        cached = app.cache.get(f"usage:{self.by}")
+        if cached is not None and cached[0] == app.generation:
+            self.show_loading(False)
+            self.data = cached[1]
             return
-        self.query_one("#ledger").loading = True
-        self.query_one("#sources-table").loading = True
-        self.load(self.by)
+        self.show_loading(True)
+        self.load(self.by, app.generation)
+
+    def show_loading(self, loading: bool) -> None:
+        self.query_one("#ledger").loading = loading
+        self.query_one("#sources-table").loading = loading
 
     @work(thread=True, exclusive=True, group="usage", name="usage", exit_on_error=False)
-    def load(self, by: str) -> None:
+    def load(self, by: str, generation: int) -> None:
         app = self.app
         app.store_ready.wait()
-        generation = app.generation
-        result = D.usage(app.db, app.catalog, by)
-        app.call_from_thread(lambda: app.cache.__setitem__(f"usage:{by}", (generation, result)))
-        self.post_message(self.Loaded(result))
+        self.post_message(self.Loaded(D.usage(app.db, app.catalog, by), generation))
 
     @on(Loaded)
-    def _loaded(self, m: Loaded) -> None:
+    def loaded(self, m: Loaded) -> None:
+        app = self.app
+        if m.generation != app.generation:
+            return  # data changed meanwhile: a newer load is on its way
+        app.cache[f"usage:{m.data.by}"] = (m.generation, m.data)
         if m.data.by == self.by:
-            self.show(m.data)
+            self.show_loading(False)
+            self.data = m.data
 
-    def show(self, d: D.UsageData) -> None:
-        self.data = d
-        self.query_one("#ledger").loading = False
-        self.query_one("#sources-table").loading = False
+    # rendering --------------------------------------------------------------------------------
+    def watch_by(self) -> None:
+        self.set_reactive(UsageScreen.sort, Sort(None))  # the new grouping's own order, no refill yet
+        self.reload()
+
+    def watch_data(self, d: D.UsageData | None) -> None:
+        if d is not None:
+            self.fill_ledger()
+            self.show_sources(d)
+
+    def watch_sort(self) -> None:
         self.fill_ledger()
+
+    def show_sources(self, d: D.UsageData) -> None:
         sources = self.query_one("#sources-table", DataTable)
         sources.clear()
         # The worst and biggest first, and at most SOURCE_ROWS: a big import has ~10k files, and
@@ -146,24 +174,19 @@ class UsageScreen(PlannerScreen):
             text += f"; unpriced (not $0): {', '.join(d.ledger.unpriced_models)}"
         self.query_one("#usage-sources", Static).update(text)
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[dict[str, Any]]:
         if self.data is None:
             return []
         rows = [row_dict(r) for r in self.data.ledger.rows]
-        if self.sort_key:
-            rows.sort(
-                key=lambda r: (r[self.sort_key] is None, r[self.sort_key] if r[self.sort_key] is not None else 0),
-                reverse=self.sort_reverse,
-            )
+        key = self.sort.key
+        if key:
+            rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0), reverse=self.sort.reverse)
         return rows
 
     def fill_ledger(self) -> None:
         table = self.query_one("#ledger", DataTable)
         table.clear()
         table.border_title = f"by {self.by}: cost = {D.SOURCE_LOG} × {D.SOURCE_CATALOG}"
-        from rich.text import Text
-        from textual.widgets.data_table import ColumnKey
-
         first = table.columns.get(ColumnKey("key"))
         if first is not None:
             first.label = Text(self.by.capitalize())  # "Day", "Model", ... instead of "Key"
@@ -178,18 +201,16 @@ class UsageScreen(PlannerScreen):
                 key=r["key"],
             )
 
+    # input ------------------------------------------------------------------------------------
     @on(Select.Changed, "#usage-by")
-    def _by_changed(self, event: Select.Changed) -> None:
-        if event.value != self.by:
-            self.by = str(event.value)
-            self.sort_key = None
-            self.reload()
+    def by_changed(self, event: Select.Changed) -> None:
+        self.by = str(event.value)
 
     def action_next_grouping(self) -> None:
         self.query_one("#usage-by", Select).value = GROUPINGS[(GROUPINGS.index(self.by) + 1) % len(GROUPINGS)]
 
     @on(DataTable.HeaderSelected, "#ledger")
-    def _header(self, event: DataTable.HeaderSelected) -> None:
+    def header_selected(self, event: DataTable.HeaderSelected) -> None:
         self.sort_by(str(event.column_key.value))
 
     def action_sort(self) -> None:
@@ -197,9 +218,9 @@ class UsageScreen(PlannerScreen):
         self.sort_by(COLUMNS[table.cursor_column].key)
 
     def sort_by(self, key: str) -> None:
-        self.sort_reverse = not self.sort_reverse if self.sort_key == key else key != "key"
-        self.sort_key = key
-        self.fill_ledger()
+        """Sort by a column, biggest first (the key column: in order); again: reversed."""
+        reverse = not self.sort.reverse if self.sort.key == key else key != "key"
+        self.sort = Sort(key, reverse)
 
     def export_table(self) -> Table | None:
         if self.data is None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual.content import Content
 from textual.widgets import Static
 
 from planner.tui.format import UNKNOWN, count, pct
+
+if TYPE_CHECKING:
+    from planner.tui.data import GroupGauge
 
 DIMS = (("rpm", "RPM"), ("itpm", "ITPM"), ("otpm", "OTPM"))
 
@@ -17,7 +22,7 @@ def bar(ratio: float | None, width: int = 12) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def gauge_lines(g) -> list[str]:
+def gauge_lines(g: GroupGauge) -> list[str]:
     """Plain lines (no markup) for tests and exports: 'RPM  12.3 / 50  ████░░ 25%'."""
     out = []
     for key, label in DIMS:
@@ -33,7 +38,7 @@ def gauge_lines(g) -> list[str]:
 class GroupGaugePanel(Static):
     """One group's gauges; `gauge` is a planner.tui.data.GroupGauge."""
 
-    def __init__(self, gauge, **kwargs) -> None:
+    def __init__(self, gauge: GroupGauge, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gauge = gauge
         self.border_title = gauge.name
@@ -43,7 +48,7 @@ class GroupGaugePanel(Static):
     def render(self) -> Content:
         g = self.gauge
         parts = []
-        for (key, _), line in zip(DIMS, gauge_lines(g)):
+        for (key, _), line in zip(DIMS, gauge_lines(g), strict=True):
             dh = g.dims[key]
             style = "$text-muted"
             if dh.ratio is not None and dh.ratio >= 1:

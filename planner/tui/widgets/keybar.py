@@ -4,9 +4,16 @@ would spend the 150 ms switch budget."""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from collections.abc import Iterable
+
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Static
+
+
+def bindings(declared: Iterable[BindingType]) -> list[Binding]:
+    """A BINDINGS list as Binding objects (it may also hold (key, action[, description]) tuples)."""
+    return [b if isinstance(b, Binding) else Binding(*b) for b in declared]
 
 
 class KeyBar(Static):
@@ -21,11 +28,10 @@ class KeyBar(Static):
 
     def on_mount(self) -> None:
         app = self.app
-        screen = self.screen
-        own = [b if isinstance(b, Binding) else Binding(*b) for b in vars(type(screen)).get("BINDINGS", [])]
+        own = bindings(vars(type(self.screen)).get("BINDINGS", []))
         # On a narrow terminal the end is cut off: this screen's keys, help, quit and the palette first.
-        first = [b for b in app.BINDINGS if b.id in ("help", "quit")]
-        rest = [b for b in app.BINDINGS if b.id not in ("help", "quit")]
+        first = [b for b in bindings(app.BINDINGS) if b.id in ("help", "quit")]
+        rest = [b for b in bindings(app.BINDINGS) if b.id not in ("help", "quit")]
         parts = []
         for b in [*own, *first, None, *rest]:
             if b is None:

@@ -4,32 +4,38 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
+
+if TYPE_CHECKING:
+    from planner.projection.spend import Forecast
 
 
 class CachedPlot(PlotextPlot):
     """A plot rendered once per (data, size, theme): plotext rebuilds the whole figure on every
     render, and Textual re-renders a screen's widgets on each switch back to it."""
 
-    _plot_version = 0
-    _cached: tuple | None = None
+    plot_version = 0
+    rendered_for: tuple[object, ...] | None = None
+    rendered: RenderResult = ""
 
     def replotted(self) -> None:
-        self._plot_version += 1
+        self.plot_version += 1
         self.refresh()
 
-    def render(self):
-        key = (self._plot_version, self.size.width, self.size.height, self.app.theme, getattr(self, "theme", None))
-        if self._cached is None or self._cached[0] != key:
-            self._cached = (key, super().render())
-        return self._cached[1]
+    def render(self) -> RenderResult:
+        key = (self.plot_version, self.size.width, self.size.height, self.app.theme, self.theme)
+        if self.rendered_for != key:
+            self.rendered_for, self.rendered = key, super().render()
+        return self.rendered
 
 
 class SpendPlot(CachedPlot):
     """Daily spend this month (imported log × catalog) and the straight-line projection (estimate)."""
 
-    def replot(self, month: list[tuple[date, Decimal]], forecast, days_in_month: int) -> None:
+    def replot(self, month: list[tuple[date, Decimal]], forecast: Forecast | None, days_in_month: int) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -47,8 +53,8 @@ class SpendPlot(CachedPlot):
                     marker="braille",
                 )
             plt.xlim(0.5, days_in_month + 0.5)
-            ticks = [1, 5, 10, 15, 20, 25, days_in_month]  # fixed ticks: plotext's own depend on timing
-            plt.xticks(ticks, [str(t) for t in ticks])
+            ticks: list[float] = [1, 5, 10, 15, 20, 25, days_in_month]  # fixed: plotext's own depend on timing
+            plt.xticks(ticks, [str(int(t)) for t in ticks])
         self.replotted()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+from tui_support import ROOT, make_app, settle, table_rows, text_of
 
 from planner import ledger
 from planner.catalog import load_catalog
@@ -82,7 +82,7 @@ async def test_import_dialog_runs_in_a_worker_and_reports_counts(sample_db, tmp_
         # the same requests under another path: all duplicates, and the truncated line is bad again
         assert "0 new" in note[-1].message and "1 bad lines" in note[-1].message
         assert app.generation == generation + 1  # screens reload once
-        want, sources = core_ledger(sample_db, "day")
+        _want, sources = core_ledger(sample_db, "day")
         assert len(table_rows(app.screen.query_one("#sources-table"))) == len(sources)
 
 
@@ -120,3 +120,28 @@ async def test_escape_during_an_import_cancels_it(sample_db, tmp_path):
         await settle(pilot)
         note = [n for n in app._notifications if n.title == "import cancelled"]
         assert note and "0 new" in note[-1].message
+
+
+async def test_import_dialog_with_no_format_chosen_detects_it_and_stores_the_records(sample_db, tmp_path):
+    """Issue 14: the dialog's blank format is Select.NULL in Textual 8, not Select.BLANK; it was
+    passed on as the format "Select.NULL", and every file came back as one bad line."""
+    lines = [line for line in (ROOT / "sample_logs" / "app" / "requests.jsonl").read_text().splitlines()[:40]]
+    clean = tmp_path / "logs" / "new.jsonl"
+    clean.parent.mkdir()
+    clean.write_text("".join(line.replace('"id":"msg_', '"id":"msg_new') + "\n" for line in lines))
+    before = sum(s.records for s in core_ledger(sample_db, "day")[1])
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.query_one("#import-format").is_blank()  # nothing chosen: detect from content
+        dialog.query_one("#import-path").value = str(clean)
+        await pilot.click("#import-go")
+        await settle(pilot)
+        note = [n for n in app._notifications if n.title == "import finished"]
+        assert note and note[-1].message.startswith(f"{len(lines)} new, 0 duplicate, 0 bad lines in 1 files")
+    _, sources = core_ledger(sample_db, "day")
+    assert sum(s.records for s in sources) == before + len(lines)
+    assert next(s for s in sources if s.path == str(clean)).fmt == "messages"

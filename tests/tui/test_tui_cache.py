@@ -4,7 +4,7 @@ or another day means recompute."""
 from __future__ import annotations
 
 import pytest
-from test_tui_support import ROOT, make_app, sample_db, sample_db_master, settle  # noqa: F401
+from tui_support import ROOT, make_app, settle
 
 from planner import ledger
 from planner.tui import cache

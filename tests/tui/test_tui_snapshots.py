@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fakeapi import FakeAnthropic, FakeClock
-from test_tui_support import make_app, sample_db, sample_db_master, settle  # noqa: F401
+from tui_support import make_app, settle
 
 
 @pytest.fixture(autouse=True)

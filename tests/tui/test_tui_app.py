@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from hygiene import BLOCK_TEXTUAL
-from test_tui_support import make_app, sample_db, sample_db_master, settle, table_rows  # noqa: F401
+from tui_support import make_app, settle, table_rows, visit
 
 from planner.report import render
 from planner.tui.palette import ACTIONS, PlannerCommands
@@ -42,22 +42,6 @@ async def test_other_screens_are_built_in_the_background(sample_db):
         assert type(app.screen).__name__ == "OverviewScreen"
         await pilot.press("5")
         assert app.screen.result is not None  # the plan was evaluated before the visit
-
-
-def painted(screen) -> list[str]:
-    """The lines a screen shows (from its widgets' line caches, as Textual writes them), each
-    segment with its style."""
-    return ["".join(f"{seg.text}|{seg.style}" for seg in strip) for strip in screen._compositor.render_strips()]
-
-
-async def visit(app, pilot, keys: str) -> dict[str, list[str]]:
-    app.clear_notifications()
-    seen = {}
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
-        seen[key] = painted(app.screen)
-    return seen
 
 
 @pytest.mark.parametrize("change", ["theme", "resize"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 
-from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows  # noqa: F401
+from tui_support import TODAY, make_app, settle, table_rows
 
 from planner import paths
 from planner.catalog import load_catalog

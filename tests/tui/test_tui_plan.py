@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from test_tui_support import ROOT, TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+from tui_support import ROOT, TODAY, make_app, settle, table_rows, text_of
 
 from planner.catalog import load_catalog
 from planner.projection import scenario

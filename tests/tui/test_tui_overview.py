@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+from tui_support import TODAY, make_app, settle, table_rows, text_of
 
 from planner import ledger
 from planner.catalog import load_catalog
@@ -74,7 +74,7 @@ async def test_overview_figures_equal_the_core(sample_db):
 
 async def test_overview_when_the_data_ended_before_this_month(sample_db):
     today = date(2026, 12, 5)
-    catalog, fc, *_ = core(sample_db, date(2026, 11, 20))
+    _catalog, fc, *_ = core(sample_db, date(2026, 11, 20))
     app = make_app(sample_db, today=today)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot)
@@ -95,7 +95,7 @@ async def test_first_run_imports_the_samples_into_an_empty_store(tmp_path, monke
         s = app.imported_samples
         assert s is not None and s.new > 0 and s.bad == 1  # the truncated app line
         assert app.screen.query_one("#banner").display
-        catalog, fc, *_ = core(db, TODAY)
+        _catalog, fc, *_ = core(db, TODAY)
         assert app.screen.query_one("#mtd").value == usd(fc.month_to_date)
         assert any("imported the bundled sample data" in (n.title or "") for n in app._notifications)
 

@@ -4,7 +4,7 @@ auto-probe that never overlaps."""
 from __future__ import annotations
 
 from fakeapi import FakeAnthropic, FakeClock
-from test_tui_support import TODAY, make_app, sample_db, sample_db_master, settle, table_rows, text_of  # noqa: F401
+from tui_support import TODAY, make_app, settle, table_rows, text_of
 
 from planner.catalog import load_catalog
 from planner.probe import history
@@ -109,3 +109,19 @@ async def test_auto_probe_schedules_the_next_probe_after_the_last_finishes(sampl
             await pilot.press("a")
             await pilot.pause()
             assert screen.auto_timer is None
+
+
+async def test_no_group_chosen_is_no_group(sample_db):
+    """Issue 14: a cleared group select holds Select.NULL (not Select.BLANK): that is no group,
+    not a group named "Select.NULL"; the tier table is then empty."""
+    app = make_app(sample_db, environ={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.selected_group() in probe_models(load_catalog())
+        screen.query_one("#history-group").clear()
+        await settle(pilot)
+        assert screen.selected_group() is None
+        assert table_rows(screen.query_one("#tier-table")) == []

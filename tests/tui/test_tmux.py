@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = [pytest.mark.tmux, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCREENS = (
     ("2", "planner — Usage"),
     ("3", "planner — Limits"),

@@ -1,16 +1,13 @@
-"""Shared helpers for the dashboard tests (no tests here): a sample store built once per session,
-an app factory with a fixed day and no key, and a wait-until-loaded helper."""
+"""Helpers for the dashboard tests (the fixtures are in conftest.py): an app factory with a fixed
+day and no key, a wait-until-loaded helper, and readers of what a widget shows."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 23)
 FROZEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -26,20 +23,6 @@ def build_sample_db(path: Path) -> Path:
     finally:
         store.close()
     return path
-
-
-@pytest.fixture(scope="session")
-def sample_db_master(tmp_path_factory) -> Path:
-    return build_sample_db(tmp_path_factory.mktemp("samples") / "planner.db")
-
-
-@pytest.fixture
-def sample_db(sample_db_master, tmp_path, monkeypatch) -> Path:
-    """A private copy of the sample store, and a private config dir (no user overrides)."""
-    monkeypatch.setenv("PLANNER_CONFIG_DIR", str(tmp_path / "config"))
-    db = tmp_path / "planner.db"
-    shutil.copy(sample_db_master, db)
-    return db
 
 
 def make_app(db: Path, *, today: date = TODAY, environ: dict | None = None, clock=None, **kw):
@@ -84,3 +67,35 @@ def text_of(widget) -> str:
 
 def table_rows(table) -> list[list[str]]:
     return [[str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def wait_until_painted(app, pilot, timeout: float = 5.0) -> None:
+    """Wait until every screen besides the one shown is built and painted in the background."""
+    from planner.tui import internals
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        others = [internals.mode_screen(app, m) for m in app.MODES if m != app.current_mode]
+        if all(s is not None and s.prerendered for s in others):
+            return
+        if loop.time() > end:
+            raise AssertionError("the other screens were not built and painted in the background")
+        await pilot.pause(0.05)
+
+
+def painted(screen) -> list[str]:
+    """The lines a screen shows (from its widgets' line caches, as Textual writes them), each
+    segment with its style."""
+    return ["".join(f"{seg.text}|{seg.style}" for seg in strip) for strip in screen._compositor.render_strips()]
+
+
+async def visit(app, pilot, keys: str) -> dict[str, list[str]]:
+    """Press each key in turn, and what the screen shows once it has its data."""
+    app.clear_notifications()
+    seen = {}
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+        seen[key] = painted(app.screen)
+    return seen
