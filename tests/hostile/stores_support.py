@@ -256,8 +256,16 @@ NOBODY = 65534
 
 
 def can_drop_to_nobody() -> bool:
-    """Root can run the case as an unprivileged user, for whom a 0444 file is read-only."""
-    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None
+    """Root can run the case as an unprivileged user, for whom a 0444 file is read-only; and that
+    user must be able to load planner with this interpreter (a virtualenv under a 0700 folder,
+    such as mktemp's, is out of its reach)."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None):
+        return False
+    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    probe = subprocess.run(
+        [*drop, sys.executable, "-c", "import msgspec, httpx, planner.cli"], capture_output=True, cwd="/", timeout=60
+    )
+    return probe.returncode == 0
 
 
 def shared_dir() -> Path:
